@@ -1,0 +1,124 @@
+"""Benchmark of the standard views, measured side by side with a dense L @ y (and pymrio) in one run."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+
+import numpy as np
+
+from .engine import Engine, Query
+from .engine.hierarchy import ROOT
+
+VIEWS = [("consumption", "product"), ("consumption", "region"), ("production", "region"),
+         ("production", "product")]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _selections(dataset, by: str, rng) -> list[tuple[str, list[str], list[str]]]:
+    """(kind, products, regions): everything, one region, a sector node, one product."""
+    products = dataset.products.leaf_codes()
+    regions = dataset.regions.leaf_codes()
+    sectors = [c for c, n in dataset.products.nodes.items() if n.level == 1] or [ROOT]
+    region, product, sector = (str(rng.choice(regions)), str(rng.choice(products)), str(rng.choice(sectors)))
+    if by == "product":
+        return [("everything", products, [ROOT]), ("one region", products, [region]),
+                ("a sector node", [sector], [ROOT]), ("one product", [product], [ROOT])]
+    return [("everything", [ROOT], regions), ("one region", [ROOT], [region]),
+            ("a sector node", [sector], regions), ("one product", [product], regions)]
+
+
+def _summary(times_ms: list[float]) -> dict:
+    ordered = sorted(times_ms)
+    return {"median_ms": round(statistics.median(ordered), 4),
+            "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 4),
+            "queries": len(ordered)}
+
+
+def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool = False,
+              log=lambda _: None) -> dict:
+    dataset = engine.dataset(name)
+    rng = np.random.default_rng(0)
+    rss_before = _peak_rss_mb()
+    times: dict[str, list[float]] = {f"{p}/{b}": [] for p, b in VIEWS}
+    by_kind: dict[str, list[float]] = {}
+    indicators = [i["code"] for i in dataset.indicators]
+    for i in range(n_queries):
+        perspective, by = VIEWS[i % len(VIEWS)]
+        year = dataset.years[(i // len(VIEWS)) % len(dataset.years)]
+        kind, products, regions = _selections(dataset, by, rng)[(i // 8) % 4]
+        query = Query(dataset=name, year=year, indicator=indicators[i % len(indicators)],
+                      perspective=perspective, by=by, products=tuple(products), regions=tuple(regions))
+        started = time.perf_counter()
+        engine.answer(query)
+        elapsed = (time.perf_counter() - started) * 1000
+        times[f"{perspective}/{by}"].append(elapsed)
+        by_kind.setdefault(kind, []).append(elapsed)
+    report = {
+        "dataset": name,
+        "regions": dataset.regions.size,
+        "products": dataset.products.size,
+        "years": dataset.years,
+        "queries": n_queries,
+        "views": {view: _summary(t) for view, t in times.items() if t},
+        "selections": {kind: _summary(t) for kind, t in by_kind.items()},
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "rss_before_queries_mb": round(rss_before, 1),
+    }
+    log(f"{n_queries} queries done; peak RSS {report['peak_rss_mb']} MB")
+
+    year = dataset.years[-1]
+    L, Y = dataset.array(year, "L"), dataset.array(year, "Y")
+    y = np.asarray(Y.sum(axis=1))
+    started = time.perf_counter()
+    L @ y
+    report["l_matvec_cold_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    matvec = []
+    for _ in range(5):
+        started = time.perf_counter()
+        L @ y
+        matvec.append((time.perf_counter() - started) * 1000)
+    report["l_matvec_ms"] = round(statistics.median(matvec), 3)
+    slowest = max(v["median_ms"] for v in report["views"].values())
+    report["l_matvec_over_slowest_view_median"] = round(report["l_matvec_ms"] / slowest, 1)
+    report["peak_rss_after_matvec_mb"] = round(_peak_rss_mb(), 1)
+    if vs_pymrio:
+        report["pymrio"] = _vs_pymrio(engine, dataset, year, report, log)
+    return report
+
+
+def _vs_pymrio(engine: Engine, dataset, year: int, report: dict, log) -> dict:
+    """pymrio's calc_all on the same year, and the largest difference of its footprints from ours."""
+    import pandas as pd
+    import pymrio
+
+    regions, products = dataset.regions.leaf_codes(), dataset.products.leaf_codes()
+    cells = pd.MultiIndex.from_product([regions, products], names=["region", "sector"])
+    fd = pd.MultiIndex.from_product([regions, ["final demand"]], names=["region", "category"])
+    codes = [i["code"] for i in dataset.indicators]
+    io = pymrio.IOSystem(
+        A=pd.DataFrame(np.array(dataset.array(year, "A")), index=cells, columns=cells),
+        Y=pd.DataFrame(np.array(dataset.array(year, "Y")), index=cells, columns=fd),
+        x=pd.DataFrame(np.array(dataset.array(year, "x")), index=cells, columns=["indout"]),
+    )
+    io.ext = pymrio.Extension(name="ext", S=pd.DataFrame(np.array(dataset.array(year, "S")),
+                                                         index=codes, columns=cells))
+    log("pymrio calc_all ...")
+    started = time.perf_counter()
+    io.calc_all()
+    calc_all_ms = (time.perf_counter() - started) * 1000
+    worst = 0.0
+    for code in codes:
+        for perspective, table in (("consumption", io.ext.D_cba), ("production", io.ext.D_pba)):
+            ours = engine.answer(Query(dataset=dataset.name, year=year, indicator=code, perspective=perspective,
+                                       by="product", products=tuple(products)))
+            theirs = table.loc[code].groupby(level="sector", sort=False).sum().reindex(products).to_numpy()
+            got = np.array([r.value for r in ours.rows])
+            worst = max(worst, float(np.max(np.abs(got - theirs)) / max(np.abs(theirs).max(), 1e-300)))
+    median = report["views"]["consumption/product"]["median_ms"]
+    return {"calc_all_ms": round(calc_all_ms, 1), "max_rel_err": worst,
+            "calc_all_over_consumption_product_median": round(calc_all_ms / median, 1)}

@@ -1,0 +1,233 @@
+"""Command line: `flask --app wsgi data ...`, `query` and `bench`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .engine import EngineError, Query
+from .engine.hierarchy import ROOT
+
+data = AppGroup("data", help="Create, import, inspect and delete datasets.")
+
+
+def _engine():
+    return current_app.extensions["engine"]
+
+
+def _log(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _fail(exc: EngineError):
+    raise click.ClickException(str(exc))
+
+
+def _years(text: str) -> list[int]:
+    try:
+        years = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of years") from None
+    if not years or any(not 1900 <= y <= 2100 for y in years):
+        raise click.BadParameter(f"{text!r}: years must lie between 1900 and 2100")
+    return years
+
+
+@data.command("demo")
+@click.option("--name", default="demo", show_default=True)
+@click.option("--if-missing", is_flag=True, help="Do nothing when the dataset already exists.")
+def data_demo(name, if_missing):
+    """Make a dataset from pymrio's bundled test MRIO (6 regions x 8 sectors)."""
+    from .engine.sources import demo_source
+
+    store = _engine().store
+    if if_missing and name in store.names():
+        _log(f"dataset {name!r} exists")
+        return
+    try:
+        dataset = store.write(name, demo_source(), log=_log)
+    except EngineError as exc:
+        _fail(exc)
+    _log(f"dataset {dataset.name!r}: {dataset.regions.size} regions x {dataset.products.size} products, "
+         f"{len(dataset.indicators)} indicators, years {dataset.years}")
+
+
+@data.command("synth")
+@click.option("--name", required=True)
+@click.option("--years", "years_text", required=True, help="Comma-separated, e.g. 2011,2012.")
+@click.option("--regions", default=49, show_default=True, type=int)
+@click.option("--products", default=200, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int)
+def data_synth(name, years_text, regions, products, seed):
+    """Make a synthetic dataset with EXIOBASE 3 pxp's shape and labels."""
+    from .engine.synth import synthetic_source
+
+    started = time.perf_counter()
+    try:
+        dataset = _engine().store.write(name, synthetic_source(_years(years_text), regions, products, seed),
+                                        log=_log)
+    except EngineError as exc:
+        _fail(exc)
+    _log(f"dataset {dataset.name!r}: {dataset.regions.size} regions x {dataset.products.size} products, "
+         f"years {dataset.years}, {time.perf_counter() - started:.1f} s")
+
+
+@data.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", required=True)
+@click.option("--years", "years_text", help="Comma-separated, one per path, when the names do not tell.")
+def data_import(paths, name, years_text):
+    """Import EXIOBASE 3 archives (zip or folder, pxp or ixi) or pymrio folders, one year each."""
+    from .engine.sources import import_source
+    from .engine.store import check_name
+
+    started = time.perf_counter()
+    try:
+        check_name(name)
+        source = import_source(list(paths), _years(years_text) if years_text else None)
+        dataset = _engine().store.write(name, source, log=_log)
+    except EngineError as exc:
+        _fail(exc)
+    _log(f"dataset {dataset.name!r}: years {dataset.years}, {time.perf_counter() - started:.1f} s")
+
+
+@data.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def data_list(fmt):
+    """List the datasets: years, size, indicators."""
+    store = _engine().store
+    summaries = [store.open(name).summary() for name in store.names()]
+    if fmt == "json":
+        click.echo(json.dumps(summaries, indent=1))
+        return
+    if not summaries:
+        click.echo("no datasets; make one with `flask --app wsgi data demo`")
+    for s in summaries:
+        click.echo(f"{s['name']}: years {', '.join(map(str, s['years']))}; {s['regions']} regions x "
+                   f"{s['products']} products; {len(s['indicators'])} indicators; "
+                   f"{s['bytes'] / 1e6:.1f} MB")
+        for ind in s["indicators"]:
+            click.echo(f"  {ind['code']}: {ind['name']} [{ind['unit']}]")
+
+
+@data.command("show")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def data_show(name, fmt):
+    """Show what can be selected in a dataset: years, product and region trees, indicators."""
+    try:
+        dataset = _engine().dataset(name)
+    except EngineError as exc:
+        _fail(exc)
+    shown = {
+        "years": dataset.years,
+        "products": dataset.products.public(),
+        "regions": dataset.regions.public(),
+        "indicators": [{"code": i["code"], "name": i["name"], "unit": i["unit"], "parent": i["parent"]}
+                       for i in dataset.indicators],
+    }
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=1))
+        return
+    click.echo(f"years: {', '.join(map(str, dataset.years))}")
+    for tree in ("products", "regions"):
+        click.echo(f"{tree}:")
+        for node in shown[tree]:
+            click.echo(f"{'  ' * (node['level'] + 1)}{node['code']}  {node['name']}")
+    click.echo("indicators:")
+    for ind in shown["indicators"]:
+        click.echo(f"  {'  ' if ind['parent'] else ''}{ind['code']}  {ind['name']} [{ind['unit']}]")
+
+
+@data.command("verify")
+@click.argument("name")
+def data_verify(name):
+    """Re-check a dataset's checksums and identities ((I - A) L = I, M = S L, x = L y)."""
+    try:
+        problems = _engine().store.verify(name)
+    except EngineError as exc:
+        _fail(exc)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"dataset {name!r} failed {len(problems)} check(s)")
+    click.echo(f"dataset {name!r}: checksums and identities hold")
+
+
+@data.command("delete")
+@click.argument("name")
+def data_delete(name):
+    """Delete a dataset."""
+    try:
+        _engine().store.delete(name)
+    except EngineError as exc:
+        _fail(exc)
+    click.echo(f"deleted {name!r}")
+
+
+def format_result(result, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(result.to_dict())
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["code", "name", "level", "value", "unit"])
+        for row in result.rows:
+            writer.writerow([row.code, row.name, row.level, repr(row.value), result.unit])
+        writer.writerow(["", "total of the selection", "", repr(result.total), result.unit])
+        return out.getvalue().rstrip("\n")
+    width = max([len(r.code) + 2 * r.level for r in result.rows] + [4])
+    lines = [f"{'code':<{width}}  {'name':<40}  {'value':>16}  unit"]
+    for row in result.rows:
+        lines.append(f"{'  ' * row.level + row.code:<{width}}  {row.name[:40]:<40}  {row.value:>16.6g}  {result.unit}")
+    lines.append(f"{'total':<{width}}  {'':<40}  {result.total:>16.6g}  {result.unit}")
+    return "\n".join(lines)
+
+
+@click.command("query")
+@click.option("--dataset", required=True)
+@click.option("--year", type=int, help="Default: the dataset's latest year.")
+@click.option("--indicator", required=True)
+@click.option("--perspective", type=click.Choice(["consumption", "production"]), required=True)
+@click.option("--by", "by", type=click.Choice(["product", "region"]), required=True)
+@click.option("--products", multiple=True, help="Product node code; repeat for several. Default TOTAL.")
+@click.option("--regions", multiple=True, help="Region node code; repeat for several. Default TOTAL.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table", show_default=True)
+def query_command(dataset, year, indicator, perspective, by, products, regions, fmt):
+    """Answer one analysis query and print the result."""
+    query = Query(dataset=dataset, year=year, indicator=indicator, perspective=perspective, by=by,
+                  products=tuple(products) or (ROOT,), regions=tuple(regions) or (ROOT,))
+    try:
+        result = _engine().answer(query)
+    except EngineError as exc:
+        _fail(exc)
+    click.echo(format_result(result, fmt))
+
+
+@click.command("bench")
+@click.option("--dataset", required=True)
+@click.option("--queries", default=1000, show_default=True, type=int)
+@click.option("--vs-pymrio", is_flag=True, help="Also time pymrio's calc_all on the same year.")
+def bench_command(dataset, queries, vs_pymrio):
+    """Time the standard views, one dense L @ y, peak memory; print one JSON object."""
+    from .bench import run_bench
+
+    try:
+        report = run_bench(_engine(), dataset, queries, vs_pymrio, log=_log)
+    except EngineError as exc:
+        _fail(exc)
+    click.echo(json.dumps(report, indent=1))
+
+
+def init_app(app):
+    app.cli.add_command(data)
+    app.cli.add_command(query_command)
+    app.cli.add_command(bench_command)

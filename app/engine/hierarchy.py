@@ -1,0 +1,194 @@
+"""Classification trees for products and regions: leaves roll up to nodes, every root is TOTAL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from . import nace
+
+ROOT = "TOTAL"
+
+# EXIOBASE 3 region order (its 44 countries, then its five rest-of-world regions).
+EXIO3_REGIONS = (
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK GB "
+    "US JP CN CA KR BR IN MX RU AU CH TR TW NO ID ZA WA WL WE WF WM"
+).split()
+# country_converter names countries; these five aggregates are EXIOBASE's own.
+REST_OF_WORLD_NAMES = {
+    "WA": "RoW Asia and Pacific",
+    "WL": "RoW America",
+    "WE": "RoW Europe",
+    "WF": "RoW Africa",
+    "WM": "RoW Middle East",
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    code: str
+    name: str
+    level: int
+    parent: str | None
+    leaves: np.ndarray  # positions along the dataset's region or product axis
+
+
+class Tree:
+    """A rooted tree over the positions 0..n-1 of one dataset axis."""
+
+    def __init__(self, records: list[dict]):
+        # records: {code, name, parent, leaf}, parents listed before their children
+        self.records = records
+        leaves: dict[str, list[int]] = {r["code"]: [] for r in records}
+        parents = {r["code"]: r["parent"] for r in records}
+        levels: dict[str, int] = {}
+        for r in records:
+            levels[r["code"]] = 0 if r["parent"] is None else levels[r["parent"]] + 1
+            if r["leaf"] is not None:
+                code = r["code"]
+                while code is not None:
+                    leaves[code].append(r["leaf"])
+                    code = parents[code]
+        self.nodes = {
+            r["code"]: Node(r["code"], r["name"], levels[r["code"]], r["parent"],
+                            np.array(sorted(leaves[r["code"]]), dtype=np.intp))
+            for r in records
+        }
+        self.size = sum(r["leaf"] is not None for r in records)
+
+    def __contains__(self, code) -> bool:
+        return code in self.nodes
+
+    def __getitem__(self, code: str) -> Node:
+        return self.nodes[code]
+
+    def leaf_codes(self) -> list[str]:
+        """Leaf codes in axis order."""
+        by_position = {r["leaf"]: r["code"] for r in self.records if r["leaf"] is not None}
+        return [by_position[i] for i in range(self.size)]
+
+    def union(self, codes) -> np.ndarray:
+        """Positions covered by any of the nodes, each once, in axis order."""
+        mask = np.zeros(self.size, dtype=bool)
+        for code in codes:
+            mask[self.nodes[code].leaves] = True
+        return np.flatnonzero(mask)
+
+    def depth_first(self) -> list[Node]:
+        """Every node, each parent followed by its subtree, siblings in source order."""
+        children: dict[str | None, list[str]] = {}
+        for r in self.records:
+            children.setdefault(r["parent"], []).append(r["code"])
+        def first_leaf(code):
+            leaves = self.nodes[code].leaves
+            return leaves[0] if len(leaves) else self.size
+
+        order, stack = [], list(reversed(children.get(None, [])))
+        while stack:
+            code = stack.pop()
+            order.append(self.nodes[code])
+            # siblings in the order of their first leaf, i.e. the source's own order
+            stack.extend(sorted(children.get(code, []), key=first_leaf, reverse=True))
+        return order
+
+    def public(self) -> list[dict]:
+        """What a user can select: code, name, level and parent of every node, depth first."""
+        return [{"code": n.code, "name": n.name, "level": n.level, "parent": n.parent}
+                for n in self.depth_first()]
+
+
+def _record(code, name, parent, leaf=None) -> dict:
+    return {"code": code, "name": name, "parent": parent, "leaf": leaf}
+
+
+def flat_tree(codes: list[str], names: list[str] | None = None) -> list[dict]:
+    """Leaves directly under TOTAL, for data that brings no classification."""
+    names = names or codes
+    return [_record(ROOT, "Total", None)] + [
+        _record(c, n, ROOT, i) for i, (c, n) in enumerate(zip(codes, names))]
+
+
+@lru_cache(maxsize=2)
+def _exio3_classification(system: str) -> tuple[dict[str, str], dict[str, str]]:
+    """EXIOBASE 3 name -> code and code -> name, from pymrio's classification files."""
+    import pandas as pd
+    import pymrio
+
+    table = pd.read_csv(pymrio.core.constants.PYMRIO_PATH[f"exio3_{system}"] / "sectors.tsv", sep="\t")
+    return (dict(zip(table.ExioName, table.ExioCode)), dict(zip(table.ExioCode, table.ExioName)))
+
+
+def exio3_product_codes(labels: list[str]) -> tuple[list[str], list[str]] | None:
+    """(codes, names) when the labels are EXIOBASE 3 product or industry names or codes."""
+    for system in ("pxp", "ixi"):
+        name_to_code, code_to_name = _exio3_classification(system)
+        if all(label in name_to_code for label in labels):
+            return [name_to_code[label] for label in labels], list(labels)
+        if all(label in code_to_name for label in labels):
+            return list(labels), [code_to_name[label] for label in labels]
+    return None
+
+
+def product_tree(labels: list[str]) -> list[dict]:
+    """EXIOBASE products roll up product -> NACE division -> section -> TOTAL; others are flat."""
+    exio = exio3_product_codes(labels)
+    if exio is None:
+        return flat_tree(list(labels))
+    codes, names = exio
+    records = [_record(ROOT, "Total", None)]
+    sections, divisions = [], {}
+    for code in codes:
+        division = nace.division_code(code)
+        section = nace.section_of(code)
+        if section not in sections:
+            sections.append(section)
+        divisions.setdefault(division, []).append(code)
+    records += [_record(s, nace.SECTIONS[s], ROOT) for s in sorted(sections)]
+    leaf_parent = {}
+    for division, members in sorted(divisions.items()):
+        section = nace.section_of(division)
+        if members == [division]:
+            # a product that is a whole division (p02, p05, ...) sits right under its section
+            leaf_parent[division] = section
+            continue
+        if division in members:
+            raise ValueError(f"product code {division} is also a division with several products")
+        records.append(_record(division, nace.DIVISIONS[division[1:]][0], section))
+        for code in members:
+            leaf_parent[code] = division
+    records += [_record(c, n, leaf_parent[c], i) for i, (c, n) in enumerate(zip(codes, names))]
+    return records
+
+
+@lru_cache(maxsize=1)
+def _exio3_regions() -> dict[str, tuple[str, str]]:
+    """EXIOBASE 3 region code -> (name, continent), from country_converter."""
+    import country_converter as coco
+
+    converter = coco.CountryConverter()
+    data = converter.data
+    regions = {}
+    for code in EXIO3_REGIONS:
+        members = data[data.EXIO3 == code]
+        # a rest-of-world region spans countries of several continents: take the most common
+        continent = members.continent.mode().iloc[0]
+        if code in REST_OF_WORLD_NAMES:
+            name = REST_OF_WORLD_NAMES[code]
+        else:
+            name = converter.convert(code, src="EXIO3", to="name_short")
+        regions[code] = (name, continent)
+    return regions
+
+
+def region_tree(labels: list[str]) -> list[dict]:
+    """EXIOBASE regions roll up region -> continent -> TOTAL; other regions are flat."""
+    if not set(labels) <= set(EXIO3_REGIONS):
+        return flat_tree(list(labels))
+    regions = _exio3_regions()
+    continents = sorted({regions[code][1] for code in labels})
+    records = [_record(ROOT, "World", None)]
+    records += [_record(c, c, ROOT) for c in continents]
+    records += [_record(code, regions[code][0], regions[code][1], i) for i, code in enumerate(labels)]
+    return records

@@ -1,0 +1,193 @@
+"""Analysis queries: validate a request and answer the four standard views from M, x and Y."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import DatasetError, QueryError
+from .hierarchy import ROOT
+from .store import Dataset, Store, check_name
+
+PERSPECTIVES = ("consumption", "production")
+BREAKDOWNS = ("product", "region")
+MAX_NODES = 1000
+
+
+@dataclass(frozen=True)
+class Query:
+    """One analysis: which footprint, seen from which side, broken down by which nodes."""
+
+    dataset: str
+    indicator: str
+    perspective: str
+    by: str
+    year: int | None = None
+    products: tuple[str, ...] = (ROOT,)
+    regions: tuple[str, ...] = (ROOT,)
+
+    @classmethod
+    def from_dict(cls, data) -> Query:
+        """Build a query from untrusted input (JSON, a form), checking every field's type."""
+        if not isinstance(data, dict):
+            raise QueryError("query", data, "a query must be an object with named fields")
+        allowed = {"dataset", "indicator", "perspective", "by", "year", "products", "regions"}
+        for key in data:
+            if key not in allowed:
+                raise QueryError(str(key), data[key], f"unknown field {key!r}")
+        values = {}
+        for key in ("dataset", "indicator", "perspective", "by"):
+            if key not in data or data[key] is None:
+                raise QueryError(key, None, f"{key} is required")
+            if not isinstance(data[key], str) or not data[key]:
+                raise QueryError(key, data[key], f"{key} must be a non-empty string")
+            values[key] = data[key]
+        year = data.get("year")
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+            raise QueryError("year", year, "year must be a whole number")
+        values["year"] = year
+        for key in ("products", "regions"):
+            codes = data.get(key, [ROOT])
+            if codes is None:
+                codes = [ROOT]
+            if isinstance(codes, str) or not isinstance(codes, (list, tuple)):
+                raise QueryError(key, codes, f"{key} must be a list of codes")
+            if not all(isinstance(c, str) for c in codes):
+                raise QueryError(key, codes, f"every entry of {key} must be a code (a string)")
+            values[key] = tuple(codes)
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["products"], data["regions"] = list(self.products), list(self.regions)
+        return data
+
+
+@dataclass
+class Row:
+    code: str
+    name: str
+    level: int
+    value: float
+
+
+@dataclass
+class Result:
+    query: Query          # with the year filled in
+    unit: str
+    total: float
+    rows: list[Row] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"unit": self.unit, "total": self.total, "rows": [asdict(r) for r in self.rows]}
+
+
+def consumption_by_product(m: np.ndarray, Y: np.ndarray, consumers: np.ndarray,
+                           n_regions: int) -> np.ndarray:
+    """Impacts caused by the consumers' final demand, per consumed product (any origin)."""
+    y = Y[:, consumers].sum(axis=1)
+    return (m * y).reshape(n_regions, -1).sum(axis=0)
+
+
+def consumption_by_region(m: np.ndarray, Y: np.ndarray, products: np.ndarray,
+                          n_regions: int) -> np.ndarray:
+    """Impacts caused by each consuming region's final demand for the products."""
+    weights = np.zeros_like(m).reshape(n_regions, -1)
+    weights[:, products] = m.reshape(n_regions, -1)[:, products]
+    return weights.reshape(-1) @ Y
+
+
+def production_by_region(s: np.ndarray, x: np.ndarray, products: np.ndarray,
+                         n_regions: int) -> np.ndarray:
+    """Impacts occurring in each region's production of the products."""
+    return (s * x).reshape(n_regions, -1)[:, products].sum(axis=1)
+
+
+def production_by_product(s: np.ndarray, x: np.ndarray, regions: np.ndarray,
+                          n_regions: int) -> np.ndarray:
+    """Impacts occurring in the regions' production of each product."""
+    return (s * x).reshape(n_regions, -1)[regions, :].sum(axis=0)
+
+
+class Engine:
+    """Answers queries on the datasets of one store, keeping each dataset open once per process."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._open: dict[str, tuple[str, Dataset]] = {}
+        self._lock = threading.Lock()
+
+    def dataset(self, name) -> Dataset:
+        """The current version of a dataset, reopened only when an import has replaced it."""
+        try:
+            target = os.readlink(self.store.root / check_name(name))
+            with self._lock:
+                cached = self._open.get(name)
+                if cached is None or cached[0] != target:
+                    cached = (target, self.store.open(name))
+                    self._open[name] = cached
+            return cached[1]
+        except (DatasetError, OSError):
+            names = ", ".join(self.store.names()) or "none"
+            raise QueryError("dataset", name, f"no dataset named {name!r} (available: {names})") from None
+
+    def resolve(self, query: Query) -> tuple[Dataset, Query]:
+        """Check a query against its dataset; returns the dataset and the query with its year set."""
+        dataset = self.dataset(query.dataset)
+        year = query.year if query.year is not None else dataset.years[-1]
+        if year not in dataset.years:
+            raise QueryError("year", year, f"year {year} is not in dataset {dataset.name!r} "
+                             f"(years: {', '.join(map(str, dataset.years))})")
+        if query.indicator not in dataset.indicator_row:
+            raise QueryError("indicator", query.indicator,
+                             f"no indicator {query.indicator!r} in dataset {dataset.name!r}")
+        if query.perspective not in PERSPECTIVES:
+            raise QueryError("perspective", query.perspective,
+                             f"perspective must be one of {', '.join(PERSPECTIVES)}")
+        if query.by not in BREAKDOWNS:
+            raise QueryError("by", query.by, f"by must be one of {', '.join(BREAKDOWNS)}")
+        for key, tree in (("products", dataset.products), ("regions", dataset.regions)):
+            codes = getattr(query, key)
+            singular = key[:-1]
+            if not codes:
+                raise QueryError(key, list(codes), f"select at least one {singular}")
+            if len(codes) > MAX_NODES:
+                raise QueryError(key, len(codes), f"select at most {MAX_NODES} {key}")
+            seen = set()
+            for code in codes:
+                if code not in tree:
+                    raise QueryError(key, code, f"unknown {singular} code {code!r} "
+                                     f"in dataset {dataset.name!r}")
+                if code in seen:
+                    raise QueryError(key, code, f"{singular} code {code!r} is selected twice")
+                seen.add(code)
+        return dataset, Query(**{**query.to_dict(), "year": year,
+                                 "products": tuple(query.products), "regions": tuple(query.regions)})
+
+    def answer(self, query: Query) -> Result:
+        """One row per selected node of the breakdown, and the total over the whole selection."""
+        dataset, query = self.resolve(query)
+        row = dataset.indicator_row[query.indicator]
+        year, n_regions = query.year, dataset.regions.size
+        by_tree, other_tree = ((dataset.products, dataset.regions) if query.by == "product"
+                               else (dataset.regions, dataset.products))
+        by_codes, other_codes = ((query.products, query.regions) if query.by == "product"
+                                 else (query.regions, query.products))
+        other = other_tree.union(other_codes)
+        if query.perspective == "consumption":
+            m, Y = dataset.array(year, "M")[row], dataset.array(year, "Y")
+            view = consumption_by_product if query.by == "product" else consumption_by_region
+            values = view(m, Y, other, n_regions)
+        else:
+            s, x = dataset.array(year, "S")[row], dataset.array(year, "x")
+            view = production_by_product if query.by == "product" else production_by_region
+            values = view(s, x, other, n_regions)
+        rows = []
+        for code in by_codes:
+            node = by_tree[code]
+            rows.append(Row(node.code, node.name, node.level, float(values[node.leaves].sum())))
+        total = float(values[by_tree.union(by_codes)].sum())
+        return Result(query, dataset.indicators[row]["unit"], total, rows)

@@ -1,0 +1,228 @@
+"""Reading MRIO databases with pymrio (its test system, EXIOBASE 3 archives, pymrio folders) into a Source."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DatasetError
+from .hierarchy import EXIO3_REGIONS, exio3_product_codes, product_tree, region_tree
+from .store import Source, SourceYear
+
+# pymrio's test system states no year; the demo files it under EXIOBASE's usual reference year.
+DEMO_YEAR = 2011
+# What the engine reads from a pymrio system; Z only where A is missing, never L, M or D_*.
+NEEDED = ["A", "Y", "x", "unit", "F", "S", "F_Y", "F_hh", "FY"]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "indicator"
+
+
+def _label(label) -> str:
+    return " - ".join(str(p) for p in label) if isinstance(label, tuple) else str(label)
+
+
+def _exio3_region(label: str) -> str:
+    """EXIOBASE 3.4 ixi used ISO3 codes and WWA..WWM; later releases the 2-letter codes."""
+    if len(label) == 3 and label.startswith("WW"):
+        return label[1:]
+    if len(label) == 3:
+        import country_converter as coco
+
+        code = coco.convert(label, src="ISO3", to="EXIO3", not_found=None)
+        return code if isinstance(code, str) and code in EXIO3_REGIONS else label
+    return label
+
+
+def _indicators(io) -> list[tuple[object, str, dict]]:
+    """(extension, row label, indicator record) for every extension row, with unique codes."""
+    out, used = [], set()
+    for ext in io.get_extensions(data=True):
+        table = ext.F if getattr(ext, "F", None) is not None else getattr(ext, "S", None)
+        if table is None:
+            continue
+        units = getattr(ext, "unit", None)
+        for label in table.index:
+            name = _label(label)
+            code = slug(name)
+            if code in used:
+                code = f"{slug(ext.name)}.{code}"
+            base, i = code, 2
+            while code in used:
+                code, i = f"{base}_{i}", i + 1
+            used.add(code)
+            unit = ""
+            if units is not None and label in units.index:
+                unit = str(units.loc[label].iloc[0] if units.ndim == 2 else units.loc[label])
+            out.append((ext, label, {"code": code, "name": name, "unit": unit,
+                                     "parent": None, "group": str(ext.name)}))
+    return out
+
+
+def _by_region(frame: pd.DataFrame, regions: list[str]) -> np.ndarray:
+    """Columns (region, category) summed per region, in the system's region order."""
+    summed = frame.T.groupby(level=0, sort=False).sum().T
+    return summed.reindex(columns=regions).to_numpy(dtype=np.float64)
+
+
+def from_pymrio(io, year: int, origin: str) -> tuple[dict, SourceYear]:
+    """Labels and one SourceYear from a pymrio IOSystem."""
+    if io.A is None and io.Z is None:
+        raise DatasetError("path", origin, "the system has neither A nor Z")
+    regions = [_exio3_region(str(r)) for r in io.get_regions()]
+    sectors = [str(s) for s in io.get_sectors()]
+    io_regions = list(io.get_regions())
+    cells = pd.MultiIndex.from_product([io_regions, list(io.get_sectors())])
+    x = None
+    if io.x is not None:
+        x = io.x.reindex(cells).to_numpy(dtype=np.float64).reshape(-1)
+    if io.A is not None:
+        A = io.A.reindex(index=cells, columns=cells).to_numpy(dtype=np.float64)
+    else:
+        import pymrio
+
+        Z = io.Z.reindex(index=cells, columns=cells)
+        x_frame = pymrio.calc_x(Z, io.Y) if x is None else pd.DataFrame(x, index=cells)
+        x = x_frame.to_numpy(dtype=np.float64).reshape(-1)
+        A = pymrio.calc_A(Z, x_frame).to_numpy(dtype=np.float64)
+    Y = _by_region(io.Y.reindex(index=cells), io_regions)
+    indicators = _indicators(io)
+    F = np.empty((len(indicators), len(cells)))
+    F_Y = np.zeros((len(indicators), len(regions)))
+    has_F_Y = False
+    for i, (ext, label, _) in enumerate(indicators):
+        if getattr(ext, "F", None) is not None:
+            F[i] = ext.F.loc[[label]].reindex(columns=cells).to_numpy(dtype=np.float64)
+        else:
+            if x is None:
+                raise DatasetError("path", origin, f"{ext.name} has coefficients S but the system has no x")
+            F[i] = ext.S.loc[[label]].reindex(columns=cells).to_numpy(dtype=np.float64) * x
+        f_y = getattr(ext, "F_Y", None)
+        if f_y is not None and label in f_y.index:
+            F_Y[i] = _by_region(f_y.loc[[label]], io_regions)
+            has_F_Y = True
+    labels = {"regions": regions, "products": sectors, "indicators": [rec for _, _, rec in indicators]}
+    return labels, SourceYear(year=year, A=A, Y=Y, x=x, F=F, F_Y=F_Y if has_F_Y else None,
+                              origin=origin)
+
+
+def _source(name: str, first: tuple[dict, SourceYear], more: list[tuple[int, callable]],
+            description: str) -> Source:
+    labels, first_year = first
+
+    def check(load):
+        def checked():
+            other_labels, year = load()
+            if other_labels != labels:
+                raise DatasetError("paths", year.origin, f"{year.origin} has other regions, products "
+                                   "or indicators than the first year; a dataset's years must match")
+            return year
+        return checked
+
+    exio = exio3_product_codes(labels["products"])
+    products = exio[0] if exio else labels["products"]
+    return Source(
+        regions=labels["regions"], products=products,
+        region_tree=region_tree(labels["regions"]), product_tree=product_tree(labels["products"]),
+        indicators=labels["indicators"],
+        years=[(first_year.year, lambda: first_year)] + [(y, check(load)) for y, load in more],
+        description=description)
+
+
+def demo_source() -> Source:
+    """pymrio's bundled test MRIO: 6 regions x 8 sectors, value added and two emissions."""
+    import pymrio
+
+    io = pymrio.load_test()
+    return _source("demo", from_pymrio(io, DEMO_YEAR, "pymrio.load_test()"), [],
+                   "pymrio's test MRIO (6 regions x 8 sectors)")
+
+
+def _find_system(path: Path) -> tuple[Path, str | None]:
+    """(path, file_parameters.json inside the zip) of the one IOSystem at path."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            systems = []
+            for member in archive.namelist():
+                if Path(member).name == "file_parameters.json":
+                    try:
+                        para = json.loads(archive.read(member).decode("utf-8"))
+                    except ValueError:
+                        continue
+                    if para.get("systemtype") == "IOSystem":
+                        systems.append(member)
+        if len(systems) != 1:
+            raise DatasetError("paths", str(path), f"{path} holds {len(systems)} MRIO systems, expected one")
+        return path, systems[0]
+    if path.is_dir():
+        candidates = [path] + sorted(p for p in path.iterdir() if p.is_dir())
+        for folder in candidates:
+            para = folder / "file_parameters.json"
+            if para.is_file() and json.loads(para.read_text()).get("systemtype") == "IOSystem":
+                return folder, None
+        raise DatasetError("paths", str(path), f"{path} holds no MRIO system (no file_parameters.json)")
+    raise DatasetError("paths", str(path), f"{path} is neither a zip archive nor a folder")
+
+
+def read_mrio(path: Path):
+    """An EXIOBASE 3 archive or folder, or a folder saved by pymrio, read with pymrio."""
+    import pymrio
+
+    location, para_in_zip = _find_system(path)
+    subset = list(NEEDED)
+    if para_in_zip is not None:
+        with zipfile.ZipFile(location) as archive:
+            core = json.loads(archive.read(para_in_zip).decode("utf-8"))
+    else:
+        core = json.loads((location / "file_parameters.json").read_text())
+    if "A" not in core.get("files", {}):
+        subset.append("Z")
+    try:
+        # The explicit path_in_arc matters: without it pymrio also attaches the whole
+        # system a second time as an "extension" named after the zip's top folder.
+        io = pymrio.load_all(location, path_in_arc=para_in_zip, subset=subset)
+    except DatasetError:
+        raise
+    except Exception as exc:  # pymrio raises many kinds on malformed files
+        raise DatasetError("paths", str(path), f"pymrio cannot read {path}: {exc}") from None
+    for ext in io.get_extensions(data=True):
+        # older EXIOBASE releases call the direct final-demand flows F_hh
+        if getattr(ext, "F_Y", None) is None and getattr(ext, "F_hh", None) is not None:
+            ext.F_Y = ext.F_hh
+    return io
+
+
+def year_of(path: Path) -> int:
+    found = re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", path.name)
+    if len(found) != 1:
+        raise DatasetError("paths", str(path), f"cannot tell the year of {path.name}: name it like "
+                           "IOT_2011_pxp.zip or give --years")
+    return int(found[0])
+
+
+def import_source(paths: list[Path], years: list[int] | None = None) -> Source:
+    """EXIOBASE 3 archives or pymrio folders, one year each, as one Source read lazily year by year."""
+    if not paths:
+        raise DatasetError("paths", [], "give at least one archive or folder")
+    for path in paths:
+        if not path.exists():
+            raise DatasetError("paths", str(path), f"{path} does not exist")
+    if years is None:
+        years = [year_of(p) for p in paths]
+    if len(years) != len(paths):
+        raise DatasetError("years", years, f"{len(years)} years for {len(paths)} paths")
+    if len(set(years)) != len(years):
+        raise DatasetError("years", years, "two paths are for the same year")
+
+    def loader(path, year):
+        return lambda: from_pymrio(read_mrio(path), year, str(path))
+
+    first = loader(paths[0], years[0])()
+    more = [(y, loader(p, y)) for p, y in zip(paths[1:], years[1:])]
+    return _source("import", first, more, "imported from " + ", ".join(p.name for p in paths))
