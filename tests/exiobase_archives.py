@@ -1,31 +1,34 @@
-"""Write miniature EXIOBASE 3 archives in the real 3.8 and 3.9+ file layouts, with the arrays they hold, for importer tests."""
+"""Miniature EXIOBASE 3 archives in the real 3.8 and 3.9+ file layouts, for importer tests."""
 
-# Layout facts these miniatures copy (sources: the reference report that came with this file).
+# Layout facts copied here. Sources: pymrio core/fileio.py (load, load_all) and
+# core/mriosystem.py (save), pymrio's tests/mock_mrios/exio3_mock, and public readers of
+# the real 3.8.2, 3.9.5 and 3.10.2 archives.
 #
-# * EXIOBASE 3.8+ is written by pymrio's ``IOSystem.save_all``: every table is a
-#   tab-separated ``DataFrame.to_csv``. A table with two column levels therefore has
-#   three header lines (the level names region/sector or region/category, then a line
-#   holding the index names), although ``file_parameters.json`` says ``nr_header: "2"``.
-# * ``file_parameters.json`` = {"files": {key: {"name", "nr_index_col", "nr_header"}},
+# * EXIOBASE 3.8+ is written by pymrio's save_all: each table is a tab-separated
+#   DataFrame.to_csv. A table with two column levels therefore has three header lines
+#   (the level names region/sector or region/category, then a line of index names),
+#   although file_parameters.json says nr_header "2".
+# * file_parameters.json = {"files": {key: {"name", "nr_index_col", "nr_header"}},
 #   "systemtype": "IOSystem" | "Extension"}, plus "name" for an Extension. The counts
-#   are strings. pymrio reads exactly the files listed there and nothing else.
-# * Core: A, Z (index region/sector, columns region/sector), Y (columns
-#   region/category, 7 final-demand categories), x (one column "indout"), unit (index
-#   region/sector, column "unit" = "M.EUR"), and metadata.json, which pymrio needs when
-#   it loads an IOSystem from a zip.
-# * Extension folders: F, S (columns region/sector), F_Y, S_Y (columns region/category),
-#   all with one index column; unit.txt has that index plus a "unit" column. The index is
-#   named "stressor", and "impact" in the 3.8 impacts/ folder. The real folders also hold
-#   M and the D_* accounts; they are left out here.
-# * 3.8.x: satellite/ (value added, employment, energy, emissions... in one table) and
-#   impacts/ (characterised rows). 3.8.2 names the final-demand table F_Y; 3.8.1 and
-#   earlier used F_hh, which parse_exiobase3 renames. products.txt, industries.txt and
-#   finaldemands.txt sit beside the core tables but are not in file_parameters.json.
-# * 3.9.x and 3.10.x: no satellite/ or impacts/; one folder per account: factor_inputs,
-#   air_emissions, employment, energy, land, material, nutrients, water.
+#   are strings. pymrio reads the files listed there and nothing else.
+# * Core: A and Z (index and columns region/sector), Y (columns region/category, with 7
+#   final-demand categories), x (one column "indout"), unit (column "unit" = "M.EUR").
+#   There is also metadata.json, which pymrio must find to load an IOSystem from a zip.
+# * Extension folders: F and S (columns region/sector), F_Y and S_Y (columns
+#   region/category), each with one index column. unit.txt has that index and a "unit"
+#   column. The index is named "stressor", or "impact" in the 3.8 impacts/ folder. The
+#   real folders also hold M and the D_* accounts; the miniatures leave them out.
+# * 3.8.x: satellite/ holds value added, employment, energy and emissions in one table,
+#   and impacts/ holds characterised rows. 3.8.2 names the final-demand table F_Y.
+#   3.8.1 and earlier used F_hh, which parse_exiobase3 renames. products.txt,
+#   industries.txt and finaldemands.txt sit beside the core tables, outside
+#   file_parameters.json.
+# * 3.9.x and 3.10.x have no satellite/ or impacts/. Instead there is one folder per
+#   account: factor_inputs, air_emissions, employment, energy, land, material, nutrients
+#   and water.
 # * Real 3.8 zips unpack to a top-level folder IOT_<year>_<system>/, and the miniature
-#   zips always have it. One 3.10.2 reader extracts members from the zip root instead, so
-#   the newer zips may not have that folder.
+#   zips always have one. A 3.10.2 reader takes members from the zip root, so newer zips
+#   may have no such folder.
 
 from __future__ import annotations
 
@@ -148,6 +151,7 @@ def write_exiobase_archive(dest: Path, year: int, layout: str = "3.8", system: s
         sat = _extension_truth(truth, _SATELLITE_38, rng)
         truth["extensions"]["satellite"] = sat
         truth["extensions"]["impacts"] = _characterise(truth, sat, _IMPACTS_38)
+        # Extension names: "Satellite Accounts" as in pymrio's exio3 mock; "Impacts" is a guess.
         files.update(_extension_files("satellite", "Satellite Accounts", "stressor", truth))
         files.update(_extension_files("impacts", "Impacts", "impact", truth))
     else:

@@ -153,11 +153,12 @@ def product_tree(labels: list[str]) -> list[dict]:
             # a product that is a whole division (p02, p05, ...) sits right under its section
             leaf_parent[division] = section
             continue
-        if division in members:
-            raise ValueError(f"product code {division} is also a division with several products")
-        records.append(_record(division, nace.DIVISIONS[division[1:]][0], section))
+        # p20, p37 and p45 are products and divisions at once (with their recycling
+        # products p20.w ...): the leaf keeps the product code, the division gets a suffix
+        node = f"{division}-division" if division in members else division
+        records.append(_record(node, nace.DIVISIONS[division[1:]][0], section))
         for code in members:
-            leaf_parent[code] = division
+            leaf_parent[code] = node
     records += [_record(c, n, leaf_parent[c], i) for i, (c, n) in enumerate(zip(codes, names))]
     return records
 

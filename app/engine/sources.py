@@ -183,10 +183,18 @@ def read_mrio(path: Path):
         core = json.loads((location / "file_parameters.json").read_text())
     if "A" not in core.get("files", {}):
         subset.append("Z")
+    subfolders = None
+    if para_in_zip is not None:
+        # Naming the system and its extension folders explicitly matters: left to itself,
+        # pymrio attaches the whole system a second time as an "extension" named after
+        # the zip's top folder (doubling memory), and fails on a zip without a top folder.
+        root = para_in_zip.rpartition("/")[0]
+        with zipfile.ZipFile(location) as archive:
+            subfolders = sorted({m.rsplit("/", 1)[0] for m in archive.namelist()
+                                 if m.endswith("/file_parameters.json") and m != para_in_zip
+                                 and m.rsplit("/", 1)[0].rpartition("/")[0] == root})
     try:
-        # The explicit path_in_arc matters: without it pymrio also attaches the whole
-        # system a second time as an "extension" named after the zip's top folder.
-        io = pymrio.load_all(location, path_in_arc=para_in_zip, subset=subset)
+        io = pymrio.load_all(location, path_in_arc=para_in_zip, subset=subset, subfolders=subfolders)
     except DatasetError:
         raise
     except Exception as exc:  # pymrio raises many kinds on malformed files
