@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .engine import EngineError, Query
 from .engine.hierarchy import ROOT
@@ -193,6 +193,7 @@ def format_result(result, fmt: str) -> str:
 
 
 @click.command("query")
+@with_appcontext
 @click.option("--dataset", required=True)
 @click.option("--year", type=int, help="Default: the dataset's latest year.")
 @click.option("--indicator", required=True)
@@ -213,6 +214,7 @@ def query_command(dataset, year, indicator, perspective, by, products, regions, 
 
 
 @click.command("bench")
+@with_appcontext
 @click.option("--dataset", required=True)
 @click.option("--queries", default=1000, show_default=True, type=int)
 @click.option("--vs-pymrio", is_flag=True, help="Also time pymrio's calc_all on the same year.")

@@ -16,6 +16,7 @@ import re
 import shutil
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -121,8 +122,10 @@ def compile_year(src: SourceYear, folder: Path, n_regions: int, n_products: int,
     i_minus_a = np.negative(src.A, dtype=np.float64)
     i_minus_a[np.diag_indices(n)] += 1.0
     try:
-        L = scipy.linalg.inv(i_minus_a, overwrite_a=True, check_finite=False)
-    except (np.linalg.LinAlgError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+            L = scipy.linalg.inv(i_minus_a, overwrite_a=True, check_finite=False)
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError) as exc:
         raise DatasetError("data", f"{year}/A", f"I - A of {year} cannot be inverted: {exc}") from None
     del i_minus_a
     # A probe instead of the full (I - A) L = I product: O(n^2) rather than O(n^3).

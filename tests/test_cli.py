@@ -1,0 +1,146 @@
+"""The command line: data list/show/verify/delete, query in three formats, errors on stderr."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from app import create_app
+
+
+@pytest.fixture()
+def cli(shared_app):
+    return shared_app.test_cli_runner()
+
+
+def test_query_json_matches_the_engine(cli, engine):
+    result = cli.invoke(args=["query", "--dataset", "small", "--indicator", "ghg", "--perspective",
+                              "consumption", "--by", "region", "--regions", "Europe", "--regions", "JP",
+                              "--regions", "TOTAL", "--products", "D", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"unit", "total", "rows"}
+    assert data["unit"] == "kg CO2-eq"
+    assert [r["code"] for r in data["rows"]] == ["Europe", "JP", "TOTAL"]
+    assert [r["level"] for r in data["rows"]] == [1, 2, 0]
+    assert all(set(r) == {"code", "name", "level", "value"} for r in data["rows"])
+    from app.engine import Query
+    want = engine.answer(Query("small", "ghg", "consumption", "region", year=2012, products=("D",),
+                               regions=("Europe", "JP", "TOTAL")))
+    assert [r["value"] for r in data["rows"]] == [r.value for r in want.rows]
+    assert data["total"] == want.total == data["rows"][2]["value"]
+
+
+def test_query_defaults_to_total_and_the_latest_year(cli):
+    result = cli.invoke(args=["query", "--dataset", "small", "--indicator", "co2", "--perspective",
+                              "production", "--by", "product", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert [r["code"] for r in data["rows"]] == ["TOTAL"]
+    explicit = cli.invoke(args=["query", "--dataset", "small", "--indicator", "co2", "--perspective",
+                                "production", "--by", "product", "--year", "2012", "--format", "json",
+                                "--products", "TOTAL", "--regions", "TOTAL"])
+    assert json.loads(explicit.stdout) == data
+    older = cli.invoke(args=["query", "--dataset", "small", "--indicator", "co2", "--perspective",
+                             "production", "--by", "product", "--year", "2011", "--format", "json"])
+    assert json.loads(older.stdout)["total"] != data["total"]
+
+
+def test_query_csv_and_table(cli):
+    args = ["query", "--dataset", "demo", "--indicator", "value_added", "--perspective", "production",
+            "--by", "region", "--regions", "reg1", "--regions", "reg2"]
+    rows = list(csv.DictReader(io.StringIO(cli.invoke(args=args + ["--format", "csv"]).stdout)))
+    assert [r["code"] for r in rows] == ["reg1", "reg2", ""]
+    assert rows[0]["unit"] == "Mill USD"
+    assert float(rows[2]["value"]) == pytest.approx(float(rows[0]["value"]) + float(rows[1]["value"]), rel=1e-12)
+    table = cli.invoke(args=args + ["--format", "table"]).stdout
+    assert "reg1" in table and "Mill USD" in table and table.splitlines()[-1].startswith("total")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"--dataset": "nope"}, "no dataset named 'nope'"),
+    ({"--indicator": "co2"}, "indicator: no indicator 'co2'"),
+    ({"--regions": "reg9"}, "regions: unknown region code 'reg9'"),
+    ({"--year": "1999"}, "year: year 1999 is not in dataset 'demo'"),
+])
+def test_query_errors_exit_nonzero_with_the_message_on_stderr(cli, change, message):
+    options = {"--dataset": "demo", "--indicator": "value_added", "--perspective": "consumption",
+               "--by": "product", **change}
+    result = cli.invoke(args=["query"] + [part for pair in options.items() for part in pair])
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_data_list_json_has_exactly_the_documented_keys(cli, shared_store):
+    data = json.loads(cli.invoke(args=["data", "list", "--format", "json"]).stdout)
+    assert [d["name"] for d in data] == ["demo", "small"]
+    for d in data:
+        assert set(d) == {"name", "years", "regions", "products", "indicators", "bytes"}
+    demo, small = data
+    assert (demo["years"], demo["regions"], demo["products"]) == ([2011], 6, 8)
+    assert (small["years"], small["regions"], small["products"]) == ([2011, 2012], 6, 24)
+    assert demo["indicators"][0] == {"code": "value_added", "name": "Value Added", "unit": "Mill USD"}
+    on_disk = sum(p.stat().st_size for p in shared_store.path("small").rglob("*") if p.is_file())
+    assert small["bytes"] == on_disk > 0
+
+
+def test_data_show_json(cli):
+    data = json.loads(cli.invoke(args=["data", "show", "small", "--format", "json"]).stdout)
+    assert set(data) == {"years", "products", "regions", "indicators"}
+    assert data["years"] == [2011, 2012]
+    assert data["products"][0] == {"code": "TOTAL", "name": "Total", "level": 0, "parent": None}
+    assert {"code": "p01.a", "name": "Paddy rice", "level": 3, "parent": "p01"} in data["products"]
+    assert {"code": "JP", "name": "Japan", "level": 2, "parent": "Asia"} in data["regions"]
+    ghg = [i for i in data["indicators"] if i["parent"] == "ghg"]
+    assert [i["code"] for i in ghg] == ["ghg_co2", "ghg_ch4", "ghg_n2o"]
+    assert all(set(i) == {"code", "name", "unit", "parent"} for i in data["indicators"])
+
+
+def test_data_demo_synth_verify_delete(runner):
+    assert runner.invoke(args=["data", "demo"]).exit_code == 0
+    again = runner.invoke(args=["data", "demo", "--if-missing"])
+    assert again.exit_code == 0 and "exists" in again.stderr
+    result = runner.invoke(args=["data", "synth", "--name", "tiny", "--years", "2020,2021",
+                                 "--regions", "3", "--products", "5"])
+    assert result.exit_code == 0, result.stderr
+    verified = runner.invoke(args=["data", "verify", "tiny"])
+    assert verified.exit_code == 0 and "checksums and identities hold" in verified.stdout
+    listed = json.loads(runner.invoke(args=["data", "list", "--format", "json"]).stdout)
+    assert [(d["name"], d["regions"], d["products"], d["years"]) for d in listed] == [
+        ("demo", 6, 8, [2011]), ("tiny", 3, 5, [2020, 2021])]
+    assert runner.invoke(args=["data", "delete", "tiny"]).exit_code == 0
+    assert [d["name"] for d in json.loads(runner.invoke(args=["data", "list", "--format", "json"]).stdout)] == ["demo"]
+    gone = runner.invoke(args=["data", "delete", "tiny"])
+    assert gone.exit_code == 1 and "no dataset named 'tiny'" in gone.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["data", "synth", "--name", "../evil", "--years", "2011", "--regions", "2", "--products", "2"], "dataset name"),
+    (["data", "synth", "--name", "ok", "--years", "20x1"], "not a comma-separated list of years"),
+    (["data", "synth", "--name", "ok", "--years", "2011", "--regions", "50"], "regions must be between 1 and 49"),
+    (["data", "synth", "--name", "ok", "--years", "2011", "--products", "0"], "products must be between 1 and 200"),
+    (["data", "show", "nope"], "no dataset named 'nope'"),
+    (["data", "verify", "../etc"], "dataset name"),
+])
+def test_data_commands_refuse_bad_input(runner, args, message):
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert message in result.stderr
+    store = runner.app.extensions["engine"].store
+    assert store.names() == []
+
+
+def test_bench_prints_one_json_object_with_every_view(cli):
+    result = cli.invoke(args=["bench", "--dataset", "small", "--queries", "40", "--vs-pymrio"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["dataset"] == "small" and report["queries"] == 40
+    assert set(report["views"]) == {"consumption/product", "consumption/region", "production/region",
+                                    "production/product"}
+    for view in report["views"].values():
+        assert 0 < view["median_ms"] <= view["p95_ms"] and view["queries"] == 10
+    assert set(report["selections"]) == {"everything", "one region", "a sector node", "one product"}
+    assert report["l_matvec_ms"] > 0 and report["peak_rss_mb"] > 0
+    # pymrio's calc_all on the same year agrees with the engine to round-off
+    assert report["pymrio"]["max_rel_err"] < 1e-9 and report["pymrio"]["calc_all_ms"] > 0
