@@ -24,8 +24,9 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 run: install
+	$(FLASK) db upgrade
 	$(FLASK) data demo --if-missing
-	$(FLASK) run --port $(PORT)
+	$(FLASK) serve --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest

@@ -1,38 +1,83 @@
 """RaMa-Scene: footprints and scenarios on environmentally extended multi-regional input-output tables."""
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import event
 
 from .engine import Engine, Store
 
 
+def _secret_key(instance: Path) -> str:
+    """A key made on first start and kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def create_app(test_config=None):
-    """Create and configure the app: defaults, then instance config, then RAMASCENE_* env, then test config."""
+    """Create and configure the app: defaults, then instance config, then environment, then test config."""
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
-        STORE_PATH=os.path.join(app.instance_path, "store"),
+        STORE_PATH=str(instance / "store"),
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'ramascene.sqlite3'}",
+        HUEY_PATH=str(instance / "huey.sqlite3"),
+        HUEY_IMMEDIATE=False,
+        REDIS_URL=None,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=365),
+        WEBSOCKET_POLL_SECONDS=1.0,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("RAMASCENE")
+        # the two names every deployment tool knows
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+        if os.environ.get("REDIS_URL"):
+            app.config["REDIS_URL"] = os.environ["REDIS_URL"]
     else:
         app.config.from_mapping(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
 
+    from . import api, cli, notify, pages, realtime
+    from .extensions import db, migrate, sock
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    sock.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    import tasks
+
+    tasks.init_app(app)
     app.extensions["engine"] = Engine(Store(app.config["STORE_PATH"]))
-
-    from . import cli, views
+    app.extensions["hub"] = notify.Hub()
 
     cli.init_app(app)
-    app.register_blueprint(views.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(realtime.bp)
     return app
 
 
-def engine(app=None) -> Engine:
-    """The app's engine (one per process: datasets are opened once and shared)."""
-    from flask import current_app
-
-    return (app or current_app).extensions["engine"]
+def _sqlite_pragmas(connection, _record):
+    # WAL lets the web threads read while a worker writes; wait rather than fail on a lock
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -229,7 +229,38 @@ def bench_command(dataset, queries, vs_pymrio):
     click.echo(json.dumps(report, indent=1))
 
 
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@with_appcontext
+def worker_command(workers):
+    """Run one Huey consumer that preloads the datasets (Ctrl-C stops it)."""
+    current_app.extensions["huey"].create_consumer(
+        workers=workers, worker_type="thread", initial_delay=0.01, backoff=1.15, max_delay=0.1).run()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
+@click.option("--workers", default=2, show_default=True, help="Embedded worker threads.")
+@with_appcontext
+def serve_command(host, port, workers):
+    """Serve the app with an embedded worker in one foreground process; Ctrl-C stops both."""
+    from werkzeug.serving import run_simple
+
+    from tasks import start_consumer
+
+    app = current_app._get_current_object()
+    consumer = start_consumer(app.extensions["huey"], workers)
+    click.echo(f"RaMa-Scene on http://{host}:{port}/ with {workers} embedded worker threads", err=True)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        consumer.stop(graceful=True)
+
+
 def init_app(app):
+    app.cli.add_command(worker_command)
+    app.cli.add_command(serve_command)
     app.cli.add_command(data)
     app.cli.add_command(query_command)
     app.cli.add_command(bench_command)

@@ -1,6 +1,11 @@
 """Fixtures: an app per test on a temporary store, and shared read-only datasets built once."""
 
+import threading
+from types import SimpleNamespace
+
+import flask_migrate
 import pytest
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.engine import Engine, Store
@@ -24,15 +29,47 @@ def engine(shared_store) -> Engine:
     return Engine(shared_store)
 
 
+def make_app(store_path, tmp_path, **config):
+    """An app on its own temporary database and queue, migrated from empty."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-only", "STORE_PATH": str(store_path),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'ramascene.sqlite3'}",
+                      "HUEY_PATH": str(tmp_path / "huey.sqlite3"), "HUEY_IMMEDIATE": True, **config})
+    with app.app_context():
+        flask_migrate.upgrade()
+    return app
+
+
 @pytest.fixture()
 def app(tmp_path):
-    return create_app({"TESTING": True, "STORE_PATH": str(tmp_path / "store")})
+    return make_app(tmp_path / "store", tmp_path)
 
 
 @pytest.fixture()
-def shared_app(shared_store):
-    """An app reading the shared store (never write to it)."""
-    return create_app({"TESTING": True, "STORE_PATH": str(shared_store.root)})
+def shared_app(shared_store, tmp_path):
+    """An app reading the shared store (never write to it), tasks run at once."""
+    return make_app(shared_store.root, tmp_path)
+
+
+@pytest.fixture()
+def client(shared_app):
+    return shared_app.test_client()
+
+
+@pytest.fixture()
+def live_server(shared_store, tmp_path):
+    """The app served over real HTTP and websockets with an embedded worker, as `make run` does."""
+    from tasks import start_consumer
+
+    app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, WEBSOCKET_POLL_SECONDS=0.25)
+    consumer = start_consumer(app.extensions["huey"], workers=2)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        consumer.stop(graceful=True)
 
 
 @pytest.fixture()

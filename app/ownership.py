@@ -1,0 +1,35 @@
+"""Every job belongs to the browser session that made it; nobody else can read or delete it."""
+
+import secrets
+
+from flask import abort, session
+
+from .extensions import db
+from .models import Job
+
+OWNER_KEY = "owner"
+
+
+def current_owner(create: bool = True) -> str | None:
+    """The session's owner token, made on first use and kept in the signed session cookie."""
+    owner = session.get(OWNER_KEY)
+    if owner is None and create:
+        session.permanent = True
+        owner = session[OWNER_KEY] = secrets.token_urlsafe(24)
+    return owner
+
+
+def owned_jobs() -> list[Job]:
+    owner = current_owner(create=False)
+    if owner is None:
+        return []
+    return db.session.scalars(db.select(Job).where(Job.owner == owner).order_by(Job.id.desc())).all()
+
+
+def owned_job_or_404(job_id: int) -> Job:
+    """The job if this session made it; 404 otherwise, the same as for a job that does not exist."""
+    owner = current_owner(create=False)
+    job = db.session.get(Job, job_id)
+    if job is None or owner is None or job.owner != owner:
+        abort(404)
+    return job

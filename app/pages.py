@@ -1,0 +1,251 @@
+"""Pages and fragments: the query form, the analysis queue, result panels, downloads."""
+
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template,
+                   request, url_for)
+
+from . import jobs, presenting
+from .engine import EngineError, Query, QueryError
+from .engine.hierarchy import ROOT
+from .extensions import db
+from .models import Job
+from .ownership import current_owner, owned_job_or_404, owned_jobs
+
+bp = Blueprint("pages", __name__)
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@bp.after_app_request
+def vary_on_htmx(response):
+    # the same URL answers with a page or a fragment: caches must keep them apart
+    response.vary.add("HX-Request")
+    return response
+
+
+def _engine():
+    return current_app.extensions["engine"]
+
+
+def _level_names(tree, kind: str) -> dict[int, str]:
+    depth = max(n.level for n in tree.nodes.values())
+    if kind == "products" and depth == 3:
+        return {1: "every section", 2: "every division", 3: "every product below a division"}
+    if kind == "regions" and depth == 2:
+        return {1: "every continent", 2: "every region"}
+    return {k: f"every node at level {k}" for k in range(1, depth + 1)}
+
+
+def picker(tree, kind: str, selected: list[str]) -> dict:
+    """What the hierarchy picker template needs for one dimension."""
+    nodes = tree.public()
+    return {"kind": kind, "nodes": nodes, "selected": set(selected),
+            "levels": sorted(_level_names(tree, kind).items())}
+
+
+def expand_levels(tree, codes: list[str], level: str | None, field: str) -> list[str]:
+    """Add a whole level (or every leaf) to the checked nodes, for browsers without JavaScript."""
+    if not level:
+        return codes
+    if level == "leaves":
+        extra = tree.leaf_codes()
+    else:
+        if not level.isdigit():
+            raise QueryError(f"{field}_level", level, "choose a level from the list")
+        extra = [n["code"] for n in tree.public() if n["level"] == int(level)]
+        if not extra:
+            raise QueryError(f"{field}_level", level, "that level does not exist in this dataset")
+    return [c for c in codes if c != ROOT or not extra] + [c for c in extra if c not in codes]
+
+
+def form_state(dataset_name: str | None, values: dict | None = None, errors: dict | None = None) -> dict:
+    """Everything the query form shows: choices from the dataset, the user's values, messages per field."""
+    engine = _engine()
+    names = engine.store.names()
+    if dataset_name not in names:
+        dataset_name = "demo" if "demo" in names else (names[0] if names else None)
+    values = dict(values or {})
+    state = {"datasets": names, "values": values, "errors": errors or {}, "dataset": None}
+    if dataset_name is None:
+        return state
+    dataset = engine.dataset(dataset_name)
+    values.setdefault("dataset", dataset_name)
+    values.setdefault("year", dataset.years[-1])
+    values.setdefault("indicator", dataset.indicators[0]["code"])
+    values.setdefault("perspective", "consumption")
+    values.setdefault("by", "product")
+    values.setdefault("products", [ROOT])
+    values.setdefault("regions", [ROOT])
+    depth = {}
+    for ind in dataset.indicators:
+        depth[ind["code"]] = 0 if ind["parent"] is None else depth.get(ind["parent"], 0) + 1
+    state.update(dataset=dataset, indicator_depth=depth,
+                 products=picker(dataset.products, "products", values["products"]),
+                 regions=picker(dataset.regions, "regions", values["regions"]))
+    return state
+
+
+def query_from_form(form) -> tuple[Query | None, dict, dict]:
+    """(query or None, the values as entered, errors by field)."""
+    values = {key: form.get(key, "") for key in ("dataset", "year", "indicator", "perspective", "by")}
+    values["products"] = form.getlist("products")
+    values["regions"] = form.getlist("regions")
+    errors = {}
+    try:
+        dataset = _engine().dataset(values["dataset"])
+        year = values["year"]
+        if not year.isdigit():
+            raise QueryError("year", year, "choose a year from the list")
+        values["year"] = int(year)
+        values["products"] = expand_levels(dataset.products, values["products"], form.get("products_level"),
+                                           "products")
+        values["regions"] = expand_levels(dataset.regions, values["regions"], form.get("regions_level"),
+                                          "regions")
+        query = Query(dataset=values["dataset"], year=values["year"], indicator=values["indicator"],
+                      perspective=values["perspective"], by=values["by"],
+                      products=tuple(values["products"]), regions=tuple(values["regions"]))
+        _engine().resolve(query)
+        return query, values, errors
+    except QueryError as exc:
+        errors[exc.field] = exc.message
+        return None, values, errors
+
+
+def page_context(a: int | None = None, b: int | None = None, dataset: str | None = None) -> dict:
+    queue = owned_jobs()
+    by_id = {job.id: job for job in queue}
+    panel_a = by_id.get(a) if a is not None else (queue[0] if queue else None)
+    panel_b = by_id.get(b) if b is not None else None
+    if (a is not None and panel_a is None) or (b is not None and panel_b is None):
+        abort(404)
+    return {"form": form_state(dataset), "queue": queue, "panel_a": panel_a, "panel_b": panel_b}
+
+
+@bp.get("/")
+def index():
+    """The whole workspace: query form, analysis queue, two result panels."""
+    current_owner()  # the websocket needs the session from the first page on
+    return render_template("index.html", **page_context(request.args.get("a", type=int),
+                                                        request.args.get("b", type=int),
+                                                        request.args.get("dataset")))
+
+
+@bp.get("/form")
+def query_form():
+    """The query form for another dataset (htmx swaps it in when the dataset changes)."""
+    dataset = request.args.get("dataset")
+    if not is_htmx():
+        return redirect(url_for("pages.index", dataset=dataset), 303)
+    return render_template("_form.html", form=form_state(dataset))
+
+
+@bp.post("/analyses")
+def submit():
+    """Queue an analysis for this session; a fragment for htmx, 303 to its page otherwise."""
+    query, values, errors = query_from_form(request.form)
+    if query is None:
+        form = form_state(values.get("dataset") if values.get("dataset") in _engine().store.names() else None,
+                          values, errors)
+        if is_htmx():
+            response = make_response(render_template("_form.html", form=form), 422)
+            response.headers["HX-Retarget"] = "#query-form"
+            response.headers["HX-Reswap"] = "outerHTML"
+            return response
+        context = page_context()
+        context["form"] = form
+        return render_template("index.html", **context), 422
+    job = jobs.submit(current_owner(), query)
+    if is_htmx():
+        return render_template("_submitted.html", job=job)
+    return redirect(url_for("pages.analysis", job_id=job.id), 303)
+
+
+@bp.get("/analyses/<int:job_id>")
+def analysis(job_id: int):
+    """One analysis: its status until done, then its result. A panel fragment for htmx."""
+    job = owned_job_or_404(job_id)
+    side = request.args.get("side", "a")
+    if side not in ("a", "b"):
+        abort(404)
+    against = None
+    if request.args.get("against", type=int):
+        against = owned_job_or_404(request.args.get("against", type=int))
+    if is_htmx():
+        return render_template("_panel.html", job=job, side=side, against=against, queue=owned_jobs())
+    return render_template("analysis.html", job=job, queue=owned_jobs())
+
+
+@bp.get("/analyses/<int:job_id>.csv")
+def download_csv(job_id: int):
+    """The result as CSV, with the query on every row."""
+    job = owned_job_or_404(job_id)
+    if job.result is None:
+        abort(404)
+    return Response(presenting.csv_text(job), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.id}.csv"'})
+
+
+@bp.get("/analyses/<int:job_id>.svg")
+def download_svg(job_id: int):
+    """The result's chart as an SVG file."""
+    job = owned_job_or_404(job_id)
+    if job.result is None:
+        abort(404)
+    svg = presenting.chart(job.query, job.result, f"chart-{job.id}")
+    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml",
+                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.id}.svg"'})
+
+
+@bp.post("/analyses/<int:job_id>/delete")
+def delete(job_id: int):
+    """Delete one queue item."""
+    jobs.delete([owned_job_or_404(job_id)])
+    if is_htmx():
+        return render_template("_deleted.html", job_id=job_id)
+    return redirect(url_for("pages.index"), 303)
+
+
+@bp.post("/analyses/delete")
+def delete_all():
+    """Delete every queue item of this session."""
+    jobs.delete(owned_jobs())
+    if is_htmx():
+        return render_template("_queue.html", queue=[])
+    return redirect(url_for("pages.index"), 303)
+
+
+@bp.app_template_global()
+def describe(query):
+    return presenting.describe(query)
+
+
+@bp.app_template_global()
+def chart_svg(job, ident):
+    return presenting.chart(job.query, job.result, ident)
+
+
+@bp.app_template_global()
+def comparison(a, b):
+    if a is None or b is None:
+        return None
+    return presenting.comparison({"query": a.query, "result": a.result}, {"query": b.query, "result": b.result})
+
+
+@bp.app_template_filter()
+def number(value):
+    from .charts import format_value
+
+    return "–" if value is None else format_value(value)
+
+
+@bp.app_template_filter()
+def percent(value):
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+@bp.app_errorhandler(EngineError)
+def engine_error(exc):
+    return render_template("error.html", message=str(exc)), 400

@@ -1,0 +1,112 @@
+"""Turning a query and its result into words, table rows, charts and downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import current_app
+
+from . import charts
+from .engine import EngineError
+from .engine.hierarchy import EXIO3_REGIONS
+
+PERSPECTIVE_WORDS = {"consumption": "Consumption-based", "production": "Production-based"}
+
+
+def dataset_or_none(name):
+    try:
+        return current_app.extensions["engine"].dataset(name)
+    except EngineError:
+        return None
+
+
+def _names(tree, codes) -> str:
+    if tree is None:
+        return ", ".join(codes)
+    return ", ".join(f"{tree[c].name} ({c})" if c in tree else c for c in codes)
+
+
+def indicator_of(dataset, code) -> dict:
+    if dataset is not None and code in dataset.indicator_row:
+        return dataset.indicators[dataset.indicator_row[code]]
+    return {"code": code, "name": code, "unit": ""}
+
+
+def describe(query: dict) -> str:
+    """The query in words, the way product.md defines each view."""
+    dataset = dataset_or_none(query["dataset"])
+    indicator = indicator_of(dataset, query["indicator"])
+    products = _names(dataset and dataset.products, query["products"])
+    regions = _names(dataset and dataset.regions, query["regions"])
+    what = f"{indicator['name']} [{indicator['unit']}]"
+    views = {
+        ("consumption", "product"): f"{what} caused anywhere in the world by the final demand of consumers in "
+                                    f"{regions}, per product bought: {products}",
+        ("consumption", "region"): f"{what} caused by the final demand for {products} of the consumers "
+                                   f"in each region: {regions}",
+        ("production", "region"): f"{what} occurring in each region's production of {products}, for final "
+                                  f"demand anywhere: {regions}",
+        ("production", "product"): f"{what} occurring in {regions} in the production of each product: "
+                                   f"{products}",
+    }
+    return (f"{PERSPECTIVE_WORDS[query['perspective']]}: "
+            f"{views[(query['perspective'], query['by'])]}. Dataset {query['dataset']}, {query['year']}.")
+
+
+def title(query: dict) -> str:
+    dataset = dataset_or_none(query["dataset"])
+    indicator = indicator_of(dataset, query["indicator"])
+    return (f"{PERSPECTIVE_WORDS[query['perspective']]} {indicator['name']} by {query['by']}, "
+            f"{query['dataset']} {query['year']}")
+
+
+def table_rows(result: dict) -> list[dict]:
+    total = result["total"]
+    return [{**row, "share": (row["value"] / total if total else None)} for row in result["rows"]]
+
+
+def chart(query: dict, result: dict, ident: str = "chart") -> str:
+    """A treemap by product; a world map for EXIOBASE regions; bars for other regions."""
+    heading = title(query)
+    if query["by"] == "product":
+        return charts.treemap(result["rows"], result["unit"], result["total"], heading, ident)
+    dataset = dataset_or_none(query["dataset"])
+    if dataset is not None and set(dataset.regions.leaf_codes()) <= set(EXIO3_REGIONS):
+        codes = dataset.regions.leaf_codes()
+        leaves = [{codes[i] for i in dataset.regions[r["code"]].leaves} for r in result["rows"]]
+        return charts.world_map(result["rows"], leaves, result["unit"], result["total"], heading, ident)
+    return charts.bars(result["rows"], result["unit"], result["total"], heading, ident)
+
+
+def comparison(a: dict, b: dict) -> list[dict] | None:
+    """Per-row difference b - a when both results answer the same view (other year or scenario)."""
+    if a is None or b is None or a.get("result") is None or b.get("result") is None:
+        return None
+    same = ("dataset", "indicator", "perspective", "by", "products", "regions")
+    if any(a["query"][k] != b["query"][k] for k in same) or a["query"] == b["query"]:
+        return None
+    rows = []
+    for ra, rb in zip(a["result"]["rows"], b["result"]["rows"]):
+        diff = rb["value"] - ra["value"]
+        rows.append({"code": ra["code"], "name": ra["name"], "a": ra["value"], "b": rb["value"],
+                     "diff": diff, "relative": diff / ra["value"] if ra["value"] else None})
+    ta, tb = a["result"]["total"], b["result"]["total"]
+    rows.append({"code": "", "name": "Total", "a": ta, "b": tb, "diff": tb - ta,
+                 "relative": (tb - ta) / ta if ta else None})
+    return rows
+
+
+def csv_text(job) -> str:
+    """code, name, value, unit, plus the query on every row so that a file stands on its own."""
+    query, result = job.query, job.result
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "name", "level", "value", "unit", "dataset", "year", "indicator",
+                     "perspective", "breakdown", "products", "regions"])
+    context = [query["dataset"], query["year"], query["indicator"], query["perspective"], query["by"],
+               " ".join(query["products"]), " ".join(query["regions"])]
+    for row in result["rows"]:
+        writer.writerow([row["code"], row["name"], row["level"], repr(row["value"]), result["unit"], *context])
+    writer.writerow(["", "Total of the selection", "", repr(result["total"]), result["unit"], *context])
+    return out.getvalue()

@@ -1,0 +1,45 @@
+"""A small cookie-keeping HTTP and websocket client for tests against a live server."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from simple_websocket import Client
+
+
+class Session:
+    """One browser session: its own cookie jar, so its own jobs."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
+        try:
+            with self.opener.open(req, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def post_json(self, path: str, data) -> tuple[int, dict]:
+        status, text = self.request("POST", path, json.dumps(data).encode(), {"Content-Type": "application/json"})
+        return status, json.loads(text)
+
+    def post_form(self, path: str, fields: list[tuple[str, str]], htmx: bool = False):
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.request("POST", path, urllib.parse.urlencode(fields).encode(), headers)
+
+    def websocket(self) -> Client:
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.jar)
+        return Client.connect(self.base.replace("http", "ws", 1) + "/ws", headers={"Cookie": cookie})
