@@ -79,7 +79,8 @@ def treemap(rows: list[dict], unit: str, total: float, title: str, ident: str = 
     body = []
     for rank, (i, x, y, w, h) in enumerate(_squarify(positive, 0, 0, width, height)):
         row = rows[i]
-        colour = PALETTE[min(4, rank * 5 // max(1, len(positive)))]
+        # the largest rows darkest, as on the map
+        colour = PALETTE[4 - min(4, rank * 5 // max(1, len(positive)))]
         label = f"{row['code']} {row['name']}: {format_value(row['value'])} {unit} ({_share(row['value'], total)})"
         body.append(f'<g><title>{escape(label)}</title>'
                     f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{colour}" '
@@ -222,14 +223,14 @@ def world_map(rows: list[dict], leaves: list[set[str]], unit: str, total: float,
     body.append("</g>")
     # legend: five classes with their ranges and the unit
     low = min(values)
-    body.append(f'<g font-size="30" transform="translate(40 {height - 290})">'
+    body.append(f'<g font-size="44" transform="translate(30 {height - 470})">'
                 f'<text x="0" y="0">{escape(unit)}</text>')
     for k, bound in enumerate(bounds):
         start = low if k == 0 else bounds[k - 1]
-        body.append(f'<rect x="0" y="{20 + k * 48}" width="60" height="36" fill="{PALETTE[k]}" stroke="#333"/>'
-                    f'<text x="75" y="{48 + k * 48}">{escape(format_value(start))} – {escape(format_value(bound))}</text>')
-    body.append(f'<rect x="0" y="{20 + 5 * 48}" width="60" height="36" fill="{NO_DATA}" stroke="#333"/>'
-                f'<text x="75" y="{48 + 5 * 48}">not selected</text></g>')
+        body.append(f'<rect x="0" y="{25 + k * 64}" width="80" height="50" fill="{PALETTE[k]}" stroke="#333"/>'
+                    f'<text x="100" y="{65 + k * 64}">{escape(format_value(start))} – {escape(format_value(bound))}</text>')
+    body.append(f'<rect x="0" y="{25 + 5 * 64}" width="80" height="50" fill="{NO_DATA}" stroke="#333"/>'
+                f'<text x="100" y="{65 + 5 * 64}">not selected</text></g>')
     desc = (f"World map of {len(rows)} region rows in {unit}, five equal-interval classes; "
             "every country takes the colour of the selected region it belongs to.")
     return _svg(width, height, title, desc, body, ident)

@@ -258,7 +258,19 @@ def serve_command(host, port, workers):
         consumer.stop(graceful=True)
 
 
+@click.command("bench-web")
+@click.option("--analyses", default=100, show_default=True, type=int)
+@click.option("--dataset", default="demo", show_default=True)
+@with_appcontext
+def bench_web_command(analyses, dataset):
+    """Submit analyses over HTTP and time each until its done notification arrives on the websocket."""
+    from .bench_web import run_web_bench
+
+    click.echo(json.dumps(run_web_bench(current_app._get_current_object(), analyses, dataset, log=_log), indent=1))
+
+
 def init_app(app):
+    app.cli.add_command(bench_web_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(data)

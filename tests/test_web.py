@@ -177,3 +177,26 @@ def test_two_years_side_by_side_show_the_difference_per_row(client, engine):
     # different views are shown side by side without a difference
     submit(client, [(k, v) for k, v in base if k != "indicator"] + [("indicator", "ch4"), ("year", "2012")])
     assert "Difference" not in client.get("/?a=1&b=3").get_data(as_text=True)
+
+
+def test_page_weight_and_vendored_assets(client):
+    """The main page with htmx, its websocket extension, CSS and JS stays under 100 KB."""
+    import hashlib
+    from pathlib import Path
+
+    html = client.get("/").get_data()
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
+    assert len(assets) == 4
+    total = len(html)
+    for asset in assets:
+        with client.get(asset.decode()) as response:
+            total += len(response.get_data())
+    assert total <= 100_000
+    vendor = Path(__file__).parent.parent / "static" / "vendor"
+    # pinned, unmodified upstream files (htmx.org 2.0.11, htmx-ext-ws 2.0.4 from the npm registry)
+    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in vendor.glob("*.js")}
+    assert digests == {
+        "htmx-2.0.11.min.js": "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717",
+        "htmx-ext-ws-2.0.4.min.js": "896afc2936ded7a56373edf16ce75b0fe9bf49c03d1f55aee9baa94cb87c8d3e",
+    }
+    assert (vendor / "htmx-LICENSE").is_file() and (vendor / "htmx-ext-ws-LICENSE").is_file()

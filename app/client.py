@@ -1,4 +1,4 @@
-"""A small cookie-keeping HTTP and websocket client for tests against a live server."""
+"""A small cookie-keeping HTTP and websocket client, for benchmarks and tests against a live server."""
 
 from __future__ import annotations
 

@@ -1,0 +1,105 @@
+"""A real browser (Debian's chromium via Playwright): the flow with and without JavaScript, and axe-core."""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is missing (apt-get install -y chromium); .ci/run installs it")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+def table_values(page, panel="#panel-a") -> list[float]:
+    return [float(v) for v in page.eval_on_selector_all(f"{panel} table.data td[data-value]",
+                                                         "cells => cells.map(c => c.dataset.value)")]
+
+
+def api_values(page, job_id: int) -> list[float]:
+    job = page.request.get(f"/api/v1/analyses/{job_id}").json()
+    assert job["status"] == "done"
+    return [row["value"] for row in job["result"]["rows"]] + [job["result"]["total"]]
+
+
+def fill_form(page):
+    page.select_option("#f-indicator", "emission_type1_air")
+    page.check("input[name=by][value=region]")
+    page.uncheck("#products-TOTAL")
+    page.check("#products-food")
+    page.check("#products-mining")
+    page.check("#regions-reg2")
+
+
+def test_with_javascript_the_row_reaches_done_without_a_reload(live_server, browser):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.add_init_script("document.addEventListener('htmx:wsOpen', () => { window.socketOpen = true; });")
+    page.goto("/")
+    page.wait_for_function("window.socketOpen === true", timeout=10_000)
+    page.evaluate("window.sameDocument = true")
+    fill_form(page)
+    page.click("button:has-text('Run analysis')")
+    page.wait_for_selector("#queue-list #job-1.status-done", timeout=10_000)
+    page.wait_for_selector("#panel-a table.data", timeout=10_000)
+    assert page.evaluate("window.sameDocument") is True  # nothing reloaded: the websocket brought it
+    assert page.url == live_server.url + "/"
+    assert table_values(page) == api_values(page, 1)
+    assert "Analysis 1: done." in page.inner_text("#announce")
+    # the filter narrows the picker as one types
+    page.fill("#filter-products", "elec")
+    visible = page.eval_on_selector_all("#list-products li:not([hidden]) > input", "boxes => boxes.map(b => b.value)")
+    assert visible == ["TOTAL", "electricity"]
+    context.close()
+
+
+def test_without_javascript_the_form_redirects_and_the_page_refreshes(live_server, browser):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/")
+    fill_form(page)
+    page.click("button:has-text('Run analysis')")
+    page.wait_for_url("**/analyses/1")
+    page.wait_for_selector("table.data", timeout=10_000)  # via <meta refresh> if it was not done at once
+    assert table_values(page, "main") == api_values(page, 1)
+    context.close()
+
+
+def serious(results) -> list[str]:
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("fields, kind", [
+    (None, "the empty workspace"),
+    ({"dataset": "demo", "by": "product"}, "a treemap"),
+    ({"dataset": "demo", "by": "region"}, "a bar chart"),
+    ({"dataset": "small", "by": "region"}, "a world map"),
+])
+def test_axe_finds_no_serious_or_critical_violations(live_server, browser, fields, kind):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/")
+    if fields:
+        page.request.post("/api/v1/analyses", data={"indicator": "co2" if fields["dataset"] == "small" else "value_added",
+                                                     "perspective": "consumption", **fields})
+        page.goto("/analyses/1")
+        page.wait_for_selector("table.data", timeout=10_000)
+        page.goto("/?a=1")
+    results = Axe().run(page)
+    assert serious(results) == [], kind
+    context.close()
