@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 FLASK = $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: install install-test run test test-slow bench clean
+.PHONY: install install-test run test test-slow bench bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: install
 	$(FLASK) data list --format json | grep -q '"name": "exio-synth"' || \
 	  $(FLASK) data synth --name exio-synth --years 2011,2012,2013
 	$(FLASK) bench --dataset exio-synth --queries 1000 --vs-pymrio
+
+bench-web: install
+	$(FLASK) db upgrade
+	$(FLASK) data demo --if-missing
+	$(FLASK) bench-web --analyses 100
 
 clean:
 	rm -rf $(VENV)
