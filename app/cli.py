@@ -254,8 +254,11 @@ def serve_command(host, port, workers):
     click.echo(f"RaMa-Scene on http://{host}:{port}/ with {workers} embedded worker threads", err=True)
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
     finally:
         consumer.stop(graceful=True)
+        click.echo("stopped", err=True)
 
 
 @click.command("bench-web")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from types import SimpleNamespace
 
 from huey import RedisHuey, SqliteHuey
@@ -46,9 +47,14 @@ def start_consumer(huey, workers: int = 2):
     # poll every 10-100 ms rather than backing off to seconds: latency matters more than idle cost
     consumer = huey.create_consumer(workers=workers, worker_type="thread", initial_delay=0.01,
                                     backoff=1.15, max_delay=0.1)
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     consumer.start()
-    # the consumer claims SIGINT and SIGTERM; give them back so Ctrl-C stops the web server too
-    for sig, handler in handlers.items():
-        signal.signal(sig, handler)
+    # the consumer claims SIGINT and SIGTERM for itself; here they must stop the whole process,
+    # as KeyboardInterrupt, so that the caller's cleanup stops the consumer gracefully
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
     return consumer
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

@@ -1,0 +1,100 @@
+"""The commands that run processes: `serve` (web + embedded worker) and a separate `worker`."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from app.client import Session
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def flask(args, env, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi"] + args, env=env, cwd=ROOT, **kwargs)
+
+
+@pytest.fixture()
+def instance_env(shared_store, tmp_path):
+    env = {**os.environ, "RAMASCENE_STORE_PATH": str(shared_store.root),
+           "RAMASCENE_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "RAMASCENE_HUEY_PATH": str(tmp_path / "huey.sqlite3"), "RAMASCENE_SECRET_KEY": "process-test"}
+    assert flask(["db", "upgrade"], env, stderr=subprocess.DEVNULL).wait(timeout=60) == 0
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not come up")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_runs_web_and_worker_and_stops_cleanly(instance_env, tmp_path, stop):
+    port = free_port()
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = flask(["serve", "--port", str(port)], instance_env, stdout=log, stderr=log)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url + "/")
+        browser = Session(url)
+        browser.get("/")
+        ws = browser.websocket()
+        ws.receive(timeout=5)
+        status, body = browser.post_json("/api/v1/analyses", {"dataset": "demo", "indicator": "value_added",
+                                                              "perspective": "production", "by": "region"})
+        assert status == 202
+        deadline = time.monotonic() + 10
+        while 'status-done' not in (ws.receive(timeout=1) or "") and time.monotonic() < deadline:
+            pass
+        ws.close()
+        job = json.loads(browser.get(body["url"])[1])
+        assert job["status"] == "done" and job["result"]["unit"] == "Mill USD"
+        process.send_signal(stop)
+        assert process.wait(timeout=15) == 0
+        assert b"stopped" in (tmp_path / "serve.log").read_bytes()
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_a_separate_worker_process_runs_the_jobs(instance_env, tmp_path, shared_store):
+    from .conftest import make_app
+
+    web = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False,
+                   SQLALCHEMY_DATABASE_URI=instance_env["RAMASCENE_SQLALCHEMY_DATABASE_URI"],
+                   HUEY_PATH=instance_env["RAMASCENE_HUEY_PATH"])
+    client = web.test_client()
+    job_id = client.post("/api/v1/analyses", json={"dataset": "small", "indicator": "ghg",
+                                                   "perspective": "consumption", "by": "product"}).get_json()["id"]
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = flask(["worker", "--workers", "1"], instance_env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        job = None
+        while time.monotonic() < deadline:
+            job = client.get(f"/api/v1/analyses/{job_id}").get_json()
+            if job["status"] == "done":
+                break
+            time.sleep(0.2)
+        assert job["status"] == "done" and job["result"]["unit"] == "kg CO2-eq"
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=15)
