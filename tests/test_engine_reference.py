@@ -1,5 +1,8 @@
 """Every standard view equals pymrio's own D_cba / D_pba, on demo and on a small synthetic set."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pymrio
@@ -152,3 +155,27 @@ def test_synthetic_ghg_is_the_sum_of_its_parts(engine):
                   for p in parts]
         for i, row in enumerate(total.rows):
             assert row.value == pytest.approx(sum(s.rows[i].value for s in summed), rel=1e-12)
+
+
+def test_standard_views_never_read_A_or_L(tmp_path, shared_store):
+    """Answered from M, S, x and Y alone: a copy of the dataset without A and L answers every view."""
+    import shutil
+
+    from app.engine import Engine, Store
+
+    store = Store(tmp_path)
+    target = tmp_path / ".versions" / "copy.1"
+    shutil.copytree(shared_store.path("small"), target)
+    (tmp_path / "copy").symlink_to(Path(".versions") / "copy.1")
+    for year in (2011, 2012):
+        (target / str(year) / "A.npy").unlink()
+        (target / str(year) / "L.npy").unlink()
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["name"] = "copy"
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    engine = Engine(store)
+    reference = Engine(shared_store)
+    for perspective, by in VIEWS:
+        for year in (2011, 2012):
+            query = dict(indicator="ghg", perspective=perspective, by=by, year=year, products=("A", "D", "TOTAL"))
+            assert engine.answer(Query("copy", **query)).rows == reference.answer(Query("small", **query)).rows
