@@ -13,7 +13,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from .engine import EngineError, Query
+from .engine import EngineError, Query, QueryError
 from .engine.hierarchy import ROOT
 
 data = AppGroup("data", help="Create, import, inspect and delete datasets.")
@@ -201,12 +201,20 @@ def format_result(result, fmt: str) -> str:
 @click.option("--by", "by", type=click.Choice(["product", "region"]), required=True)
 @click.option("--products", multiple=True, help="Product node code; repeat for several. Default TOTAL.")
 @click.option("--regions", multiple=True, help="Region node code; repeat for several. Default TOTAL.")
+@click.option("--intervention", "interventions", multiple=True, metavar="SPEC",
+              help="product=CODE,origin=CODE,consumer=FD|CODE,consumer_region=CODE,change=PCT; repeat for "
+                   "several, applied in order.")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table", show_default=True)
-def query_command(dataset, year, indicator, perspective, by, products, regions, fmt):
-    """Answer one analysis query and print the result."""
-    query = Query(dataset=dataset, year=year, indicator=indicator, perspective=perspective, by=by,
-                  products=tuple(products) or (ROOT,), regions=tuple(regions) or (ROOT,))
+def query_command(dataset, year, indicator, perspective, by, products, regions, interventions, fmt):
+    """Answer one analysis query (optionally under a scenario) and print the result."""
+    from .engine.scenario import MAX_INTERVENTIONS, Intervention
+
     try:
+        if len(interventions) > MAX_INTERVENTIONS:
+            raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
+        query = Query(dataset=dataset, year=year, indicator=indicator, perspective=perspective, by=by,
+                      products=tuple(products) or (ROOT,), regions=tuple(regions) or (ROOT,),
+                      interventions=tuple(Intervention.parse(text, i) for i, text in enumerate(interventions)))
         result = _engine().answer(query)
     except EngineError as exc:
         _fail(exc)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import asdict, dataclass, field
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
 from .errors import DatasetError, QueryError
 from .hierarchy import ROOT
+from .scenario import MAX_INTERVENTIONS, Intervention, ScenarioSystem, check_interventions
 from .store import Dataset, Store, check_name
 
 PERSPECTIVES = ("consumption", "production")
@@ -28,13 +31,14 @@ class Query:
     year: int | None = None
     products: tuple[str, ...] = (ROOT,)
     regions: tuple[str, ...] = (ROOT,)
+    interventions: tuple[Intervention, ...] = ()
 
     @classmethod
     def from_dict(cls, data) -> Query:
         """Build a query from untrusted input (JSON, a form), checking every field's type."""
         if not isinstance(data, dict):
             raise QueryError("query", data, "a query must be an object with named fields")
-        allowed = {"dataset", "indicator", "perspective", "by", "year", "products", "regions"}
+        allowed = {"dataset", "indicator", "perspective", "by", "year", "products", "regions", "interventions"}
         for key in data:
             if key not in allowed:
                 raise QueryError(str(key), data[key], f"unknown field {key!r}")
@@ -58,12 +62,26 @@ class Query:
             if not all(isinstance(c, str) for c in codes):
                 raise QueryError(key, codes, f"every entry of {key} must be a code (a string)")
             values[key] = tuple(codes)
+        interventions = data.get("interventions") or []
+        if not isinstance(interventions, list):
+            raise QueryError("interventions", interventions, "interventions must be a list")
+        if len(interventions) > MAX_INTERVENTIONS:
+            raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
+        values["interventions"] = tuple(Intervention.from_dict(iv, i) for i, iv in enumerate(interventions))
         return cls(**values)
 
     def to_dict(self) -> dict:
+        """Plain data; interventions only when there are any, so plain queries stay as they were."""
         data = asdict(self)
         data["products"], data["regions"] = list(self.products), list(self.regions)
+        data["interventions"] = [iv.to_dict() for iv in self.interventions]
+        if not self.interventions:
+            del data["interventions"]
         return data
+
+    @property
+    def baseline(self) -> Query:
+        return replace(self, interventions=())
 
 
 @dataclass
@@ -80,9 +98,15 @@ class Result:
     unit: str
     total: float
     rows: list[Row] = field(default_factory=list)
+    baseline: Result | None = None  # for a scenario: the same view without interventions
+    solver: dict | None = None
 
     def to_dict(self) -> dict:
-        return {"unit": self.unit, "total": self.total, "rows": [asdict(r) for r in self.rows]}
+        data = {"unit": self.unit, "total": self.total, "rows": [asdict(r) for r in self.rows]}
+        if self.baseline is not None:
+            data["baseline"] = {"total": self.baseline.total, "rows": [asdict(r) for r in self.baseline.rows]}
+            data["solver"] = self.solver
+        return data
 
 
 def consumption_by_product(m: np.ndarray, Y: np.ndarray, consumers: np.ndarray,
@@ -164,12 +188,35 @@ class Engine:
                 if code in seen:
                     raise QueryError(key, code, f"{singular} code {code!r} is selected twice")
                 seen.add(code)
-        return dataset, Query(**{**query.to_dict(), "year": year,
-                                 "products": tuple(query.products), "regions": tuple(query.regions)})
+        check_interventions(dataset, query.interventions)
+        return dataset, replace(query, year=year, products=tuple(query.products), regions=tuple(query.regions))
 
-    def answer(self, query: Query) -> Result:
-        """One row per selected node of the breakdown, and the total over the whole selection."""
+    def answer(self, query: Query, progress: Callable[[str], None] = lambda _: None) -> Result:
+        """One row per selected node of the breakdown, and the total over the whole selection.
+
+        With interventions: the same view on the changed system, with the baseline beside it.
+        """
         dataset, query = self.resolve(query)
+        row = dataset.indicator_row[query.indicator]
+        baseline = self._view(dataset, query, None)
+        if not query.interventions:
+            return baseline
+        started = time.perf_counter()
+        system = ScenarioSystem(dataset, query.year, query.interventions, progress)
+        if query.perspective == "consumption":
+            arrays = {"m": system.multipliers(dataset.array(query.year, "S")[row],
+                                              dataset.array(query.year, "M")[row]), "Y": system.Y}
+        else:
+            arrays = {"x": system.output(np.asarray(system.Y).sum(axis=1), dataset.array(query.year, "x"))}
+        result = self._view(dataset, query, arrays)
+        result.baseline = baseline
+        result.solver = {"method": system.method, "rank": system.rank, "iterations": system.iterations,
+                         "seconds": round(time.perf_counter() - started, 4)}
+        return result
+
+    def _view(self, dataset: Dataset, query: Query, changed: dict | None) -> Result:
+        """The view from the dataset's arrays, or from a scenario's m' and Y' or x'."""
+        changed = changed or {}
         row = dataset.indicator_row[query.indicator]
         year, n_regions = query.year, dataset.regions.size
         by_tree, other_tree = ((dataset.products, dataset.regions) if query.by == "product"
@@ -178,11 +225,12 @@ class Engine:
                                  else (query.regions, query.products))
         other = other_tree.union(other_codes)
         if query.perspective == "consumption":
-            m, Y = dataset.array(year, "M")[row], dataset.array(year, "Y")
+            m = changed.get("m", dataset.array(year, "M")[row])
+            Y = changed.get("Y", dataset.array(year, "Y"))
             view = consumption_by_product if query.by == "product" else consumption_by_region
             values = view(m, Y, other, n_regions)
         else:
-            s, x = dataset.array(year, "S")[row], dataset.array(year, "x")
+            s, x = dataset.array(year, "S")[row], changed.get("x", dataset.array(year, "x"))
             view = production_by_product if query.by == "product" else production_by_region
             values = view(s, x, other, n_regions)
         rows = []

@@ -136,6 +136,9 @@ def compile_year(src: SourceYear, folder: Path, n_regions: int, n_products: int,
         raise DatasetError("data", f"{year}/A", f"I - A of {year} is singular or too badly "
                            f"conditioned to invert (residual {residual:.3g})")
     arrays["L"] = _save(folder, "L", L)
+    # scenarios read columns of L: stored once more transposed, they are rows too
+    arrays["LT"] = _save(folder, "LT", L.T)
+    arrays["l1"] = _save(folder, "l1", L.sum(axis=1))
 
     x = src.x if src.x is not None else L @ src.Y.sum(axis=1)
     arrays["x"] = _save(folder, "x", x)

@@ -1,0 +1,319 @@
+"""Counterfactual scenarios: interventions on A and Y, solved with the baseline L instead of a new inverse.
+
+A scenario changes A into A' = A + dA, where dA lives on a block R x C (rows: origin regions x supplied
+products; columns: consumer regions x consuming products), and Y into Y'. With L = (I - A)^-1,
+Woodbury's identity gives (I - A')^-1 from L's rows C and columns R and one small dense solve, so a
+few interventions cost milliseconds. A change of high rank (say all of A) is solved by GMRES with L as
+preconditioner instead. Either way the answer is checked by its residual against A' itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+import scipy.linalg
+from scipy.sparse.linalg import LinearOperator, gmres
+
+from .errors import QueryError
+
+FINAL_DEMAND = "FD"
+MAX_INTERVENTIONS = 20
+# Woodbury below this rank (its dense solve is rank^3); GMRES above
+WOODBURY_MAX_RANK = 2000
+TOLERANCE = 1e-11  # largest residual allowed, relative to the largest right-hand side entry
+MAX_REFINEMENTS = 20
+FIELDS = ("product", "origin", "consumer", "consumer_region", "change_pct")
+
+
+class ScenarioError(QueryError):
+    """A scenario whose changed system has no valid solution."""
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """Multiply the product's deliveries from the origin to the consumer by (1 + change_pct / 100)."""
+
+    product: str
+    origin: str
+    consumer: str          # "FD" (final demand) or a product node: the industries making it
+    consumer_region: str
+    change_pct: float
+
+    @classmethod
+    def from_dict(cls, data, index: int) -> Intervention:
+        where = f"interventions[{index}]"
+        if not isinstance(data, dict):
+            raise QueryError(where, data, f"{where} must be an object with {', '.join(FIELDS)}")
+        for key in data:
+            if key not in FIELDS:
+                raise QueryError(f"{where}.{key}", data[key], f"unknown field {key!r} in {where}")
+        values = {}
+        for key in FIELDS[:4]:
+            value = data.get(key)
+            if not isinstance(value, str) or not value:
+                raise QueryError(f"{where}.{key}", value, f"{where}.{key} must be a code")
+            values[key] = value
+        change = data.get("change_pct")
+        if isinstance(change, bool) or not isinstance(change, (int, float)):
+            raise QueryError(f"{where}.change_pct", change, f"{where}.change_pct must be a number (percent)")
+        if not math.isfinite(change):
+            raise QueryError(f"{where}.change_pct", change, f"{where}.change_pct must be finite")
+        if change < -100:
+            raise QueryError(f"{where}.change_pct", change,
+                             f"{where}.change_pct below -100 % would make coefficients negative")
+        values["change_pct"] = float(change)
+        return cls(**values)
+
+    @classmethod
+    def parse(cls, text: str, index: int) -> Intervention:
+        """From the command line: product=CODE,origin=CODE,consumer=FD|CODE,consumer_region=CODE,change=-20."""
+        data = {}
+        for part in text.split(","):
+            key, sep, value = part.partition("=")
+            key = key.strip()
+            if not sep:
+                raise QueryError(f"interventions[{index}]", text, f"{part!r} is not key=value")
+            key = "change_pct" if key == "change" else key
+            if key == "change_pct":
+                try:
+                    data[key] = float(value)
+                except ValueError:
+                    raise QueryError(f"interventions[{index}].change_pct", value,
+                                     f"change {value!r} is not a number") from None
+            else:
+                data[key] = value.strip()
+        missing = [k for k in FIELDS if k not in data]
+        if missing:
+            raise QueryError(f"interventions[{index}]", text, f"missing {', '.join(missing)}")
+        return cls.from_dict(data, index)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def factor(self) -> float:
+        return 1.0 + self.change_pct / 100.0
+
+
+def check_interventions(dataset, interventions) -> None:
+    """Every code must exist in the dataset; the list is bounded."""
+    if len(interventions) > MAX_INTERVENTIONS:
+        raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
+    for i, iv in enumerate(interventions):
+        for key, tree in (("product", dataset.products), ("origin", dataset.regions),
+                          ("consumer_region", dataset.regions)):
+            if getattr(iv, key) not in tree:
+                raise QueryError(f"interventions[{i}].{key}", getattr(iv, key),
+                                 f"unknown code {getattr(iv, key)!r} for interventions[{i}].{key}")
+        if iv.consumer != FINAL_DEMAND and iv.consumer not in dataset.products:
+            raise QueryError(f"interventions[{i}].consumer", iv.consumer,
+                             f"interventions[{i}].consumer must be FD or a product code")
+
+
+def _cells(dataset, region: str, product: str) -> np.ndarray:
+    n_products = dataset.products.size
+    regions, products = dataset.regions[region].leaves, dataset.products[product].leaves
+    return np.sort((regions[:, None] * n_products + products[None, :]).ravel())
+
+
+class ScenarioSystem:
+    """The changed system A', Y' of one year, and solvers for the vectors the views need."""
+
+    def __init__(self, dataset, year: int, interventions, progress: Callable[[str], None] = lambda _: None):
+        self.dataset, self.year, self.progress = dataset, year, progress
+        self.A = dataset.array(year, "A")
+        self.L = dataset.array(year, "L")
+        self.LT = dataset.array(year, "LT") if dataset.has_array(year, "LT") else None
+        self.n = self.A.shape[0]
+        on_a = [(_cells(dataset, iv.origin, iv.product), _cells(dataset, iv.consumer_region, iv.consumer), iv.factor)
+                for iv in interventions if iv.consumer != FINAL_DEMAND]
+        on_y = [(_cells(dataset, iv.origin, iv.product), dataset.regions[iv.consumer_region].leaves, iv.factor)
+                for iv in interventions if iv.consumer == FINAL_DEMAND]
+        self.Y = dataset.array(year, "Y")
+        if on_y:
+            self.Y = np.array(self.Y)
+            for rows, cols, factor in on_y:
+                self.Y[np.ix_(rows, cols)] *= factor  # in the order given, so changes compound
+        self.fd_rows = np.unique(np.concatenate([rows for rows, _, _ in on_y])) if on_y else np.array([], int)
+        self.R = np.unique(np.concatenate([r for r, _, _ in on_a])) if on_a else np.array([], int)
+        self.C = np.unique(np.concatenate([c for _, c, _ in on_a])) if on_a else np.array([], int)
+        self.D = np.zeros((len(self.R), len(self.C)))
+        if on_a:
+            factors = np.ones_like(self.D)
+            for rows, cols, factor in on_a:
+                factors[np.ix_(np.searchsorted(self.R, rows), np.searchsorted(self.C, cols))] *= factor
+            block = np.asarray(self.A[self.R][:, self.C])
+            factors -= 1.0
+            self.D = block * factors  # dA on the block R x C
+            # rows and columns that no intervention actually changes add rank but nothing else
+            keep_r, keep_c = np.any(self.D != 0, axis=1), np.any(self.D != 0, axis=0)
+            self.R, self.C, self.D = self.R[keep_r], self.C[keep_c], self.D[np.ix_(keep_r, keep_c)]
+        if not np.isfinite(self.D).all() or not np.isfinite(np.asarray(self.Y)).all():
+            raise ScenarioError("interventions", None, "the scenario produces non-finite coefficients")
+        self.rank = min(len(self.R), len(self.C))
+        self.method = "woodbury" if self.rank <= WOODBURY_MAX_RANK else "gmres"
+        self.iterations = 0
+        if self.rank and self.method == "woodbury":
+            self._factor()
+        self._check_valid()
+
+    # --- pieces of L -------------------------------------------------------------------------
+    def _l_rows(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.L[rows])
+
+    def _l_times(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """L[:, rows] @ values, from L's transpose when few columns are needed."""
+        if len(rows) == 0:
+            return np.zeros(self.n)
+        if self.LT is not None and len(rows) <= self.n // 8:
+            return values @ np.asarray(self.LT[rows])
+        full = np.zeros(self.n)
+        full[rows] = values
+        return self.L @ full
+
+    # --- the change dA = E_R D E_C^T ------------------------------------------------------------
+    def _da_times(self, x: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.n)
+        if len(self.R):
+            out[self.R] = self.D @ x[self.C]
+        return out
+
+    def _times_da(self, m: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.n)
+        if len(self.R):
+            out[self.C] = m[self.R] @ self.D
+        return out
+
+    def output_residual(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """max |y - (I - A') x| / max |y|."""
+        r = y - (x - self.A @ x - self._da_times(x))
+        return float(np.abs(r).max() / max(np.abs(y).max(), 1e-300)), r
+
+    def multiplier_residual(self, m: np.ndarray, s: np.ndarray) -> tuple[float, np.ndarray]:
+        """max |s - m (I - A')| / max |s|."""
+        r = s - (m - m @ self.A - self._times_da(m))
+        return float(np.abs(r).max() / max(np.abs(s).max(), 1e-300)), r
+
+    # --- Woodbury ----------------------------------------------------------------------------
+    def _factor(self) -> None:
+        self.progress(f"Woodbury update of rank {self.rank}")
+        self.L_C = self._l_rows(self.C)           # rows C of L
+        L_CR = self.L_C[:, self.R]
+        self.col_form = len(self.C) <= len(self.R)
+        k = len(self.C) if self.col_form else len(self.R)
+        K = np.eye(k) - (L_CR @ self.D if self.col_form else self.D @ L_CR)
+        if not np.isfinite(K).all():
+            raise ScenarioError("interventions", None, "the scenario produces non-finite coefficients")
+        self.K = scipy.linalg.lu_factor(K, check_finite=False)
+        if np.min(np.abs(np.diag(self.K[0]))) < 1e-14 * max(1.0, np.abs(K).max()):
+            raise ScenarioError("interventions", None,
+                                "the changed system I - A' is singular: it has no solution")
+
+    def _woodbury_right(self, w0: np.ndarray) -> np.ndarray:
+        """(I - A')^-1 y from w0 = L y."""
+        if not self.rank:
+            return w0
+        if self.col_form:
+            z = scipy.linalg.lu_solve(self.K, w0[self.C])
+            return w0 + self._l_times(self.R, self.D @ z)
+        z = scipy.linalg.lu_solve(self.K, self.D @ w0[self.C])
+        return w0 + self._l_times(self.R, z)
+
+    def _woodbury_left(self, m0: np.ndarray) -> np.ndarray:
+        """s (I - A')^-1 from m0 = s L."""
+        if not self.rank:
+            return m0
+        if self.col_form:
+            w = scipy.linalg.lu_solve(self.K, m0[self.R] @ self.D, trans=1)
+            return m0 + w @ self.L_C
+        w = scipy.linalg.lu_solve(self.K, m0[self.R], trans=1)
+        return m0 + (w @ self.D) @ self.L_C
+
+    # --- GMRES with L as right preconditioner -------------------------------------------------
+    def _gmres(self, matvec, b: np.ndarray, what: str) -> np.ndarray:
+        operator = LinearOperator((self.n, self.n), matvec=matvec, dtype=np.float64)
+        count = [0]
+
+        def callback(residual):
+            count[0] += 1
+            if count[0] % 5 == 0:
+                self.progress(f"{what}: iteration {count[0]}, residual {residual:.1e}")
+
+        z, info = gmres(operator, b, x0=b.copy(), rtol=TOLERANCE / 10, atol=0.0, restart=60, maxiter=20,
+                        callback=callback, callback_type="pr_norm")
+        self.iterations += count[0]
+        if info < 0 or not np.isfinite(z).all():
+            raise ScenarioError("interventions", None, "the changed system could not be solved")
+        return z
+
+    # --- what the views need -------------------------------------------------------------------
+    def output(self, y: np.ndarray, baseline_x: np.ndarray | None = None) -> np.ndarray:
+        """x' solving (I - A') x' = y, refined until its residual is below the tolerance."""
+        y = np.asarray(y, dtype=np.float64)
+        if self.method == "woodbury":
+            solve = lambda rhs: self._woodbury_right(self.L @ rhs)  # noqa: E731
+            if baseline_x is not None:
+                # L y' = x + L dy, with dy only on the rows final-demand interventions touched
+                base = np.asarray(self.dataset.array(self.year, "Y")).sum(axis=1)
+                w0 = baseline_x + self._l_times(self.fd_rows, (y - base)[self.fd_rows])
+                x = self._woodbury_right(w0)
+            else:
+                x = solve(y)
+        else:
+            def matvec(z):
+                return z - self._da_times(self.L @ z)
+
+            solve = lambda rhs: self.L @ self._gmres(matvec, rhs, "output")  # noqa: E731
+            x = solve(y)
+        return self._refine(x, y, self.output_residual, solve, "output")
+
+    def multipliers(self, s: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """m' = s (I - A')^-1, from the baseline multipliers m = s L, refined likewise."""
+        s = np.asarray(s, dtype=np.float64)
+        if self.method == "woodbury":
+            solve = lambda rhs: self._woodbury_left(rhs @ self.L)  # noqa: E731
+            result = self._woodbury_left(np.asarray(m, dtype=np.float64))
+        else:
+            def matvec(t):
+                return t - self._times_da(t @ self.L)
+
+            solve = lambda rhs: self._gmres(matvec, rhs, "multipliers") @ self.L  # noqa: E731
+            result = solve(s)
+        return self._refine(result, s, self.multiplier_residual, solve, "multipliers")
+
+    def _refine(self, x, rhs, residual, solve, what: str) -> np.ndarray:
+        for step in range(MAX_REFINEMENTS + 1):
+            if not np.isfinite(x).all():
+                raise ScenarioError("interventions", None, "the scenario produces non-finite results")
+            error, r = residual(x, rhs)
+            if error <= TOLERANCE:
+                self.progress(f"{what}: residual {error:.1e}")
+                return x
+            if step == MAX_REFINEMENTS:
+                break
+            self.progress(f"{what}: refinement {step + 1}, residual {error:.1e}")
+            x = x + solve(r)
+        raise ScenarioError("interventions", None, f"the changed system does not converge "
+                            f"(residual {error:.1e} after {MAX_REFINEMENTS} refinements)")
+
+    def _check_valid(self) -> None:
+        """The changed A' must still describe an economy: spectral radius below one.
+
+        For nonnegative A', rho(A') < 1 exactly when (I - A') x = 1 has a positive solution, so one
+        solve with a vector of ones settles it (its accuracy is the views' own, checked by residual).
+        """
+        if not self.rank:
+            return
+        if self.method == "woodbury":
+            l1 = (np.asarray(self.dataset.array(self.year, "l1")) if self.dataset.has_array(self.year, "l1")
+                  else self.L @ np.ones(self.n))
+            x = self._woodbury_right(l1)
+        else:
+            x = self.output(np.ones(self.n))
+        if not np.isfinite(x).all() or not (x > 0).all():
+            raise ScenarioError("interventions", None,
+                                "the changed system has no valid solution: the spectral radius of A' "
+                                "is one or more (the economy would need infinite output)")
