@@ -52,7 +52,7 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
 
-    from . import api, cli, notify, pages, realtime
+    from . import api, cli, notify, pages, realtime, scenarios
     from .extensions import db, migrate, sock
 
     db.init_app(app)
@@ -72,6 +72,7 @@ def create_app(test_config=None):
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(realtime.bp)
+    app.register_blueprint(scenarios.bp)
     return app
 
 

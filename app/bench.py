@@ -40,7 +40,7 @@ def _summary(times_ms: list[float]) -> dict:
 
 
 def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool = False,
-              log=lambda _: None) -> dict:
+              log=lambda _: None, scenarios: int = 0) -> dict:
     dataset = engine.dataset(name)
     rng = np.random.default_rng(0)
     rss_before = _peak_rss_mb()
@@ -88,6 +88,107 @@ def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool 
     report["peak_rss_after_matvec_mb"] = round(_peak_rss_mb(), 1)
     if vs_pymrio:
         report["pymrio"] = _vs_pymrio(engine, dataset, year, report, log)
+    if scenarios:
+        report.update(_scenarios(engine, dataset, year, scenarios, log))
+    return report
+
+
+def _benchmark_interventions(dataset, rng, count: int) -> tuple:
+    """count interventions of the benchmark's kind: one product from all origins, consumed by one
+    sector in one region, or (every fifth) by one region's final demand; each -20 %."""
+    from .engine.scenario import Intervention
+
+    products, regions = dataset.products.leaf_codes(), dataset.regions.leaf_codes()
+    out = []
+    for k in range(count):
+        consumer = "FD" if k % 5 == 4 else str(rng.choice(products))
+        out.append(Intervention(str(rng.choice(products)), ROOT, consumer, str(rng.choice(regions)), -20.0))
+    return tuple(out)
+
+
+def _dense_reference(dataset, year: int, query, lu) -> np.ndarray:
+    """The by-leaf view of the query from a dense LU factorisation of I - A' (the reference)."""
+    from .engine.query import (consumption_by_product, consumption_by_region, production_by_product,
+                               production_by_region)
+    from .engine.scenario import ScenarioSystem
+
+    import scipy.linalg
+
+    system = ScenarioSystem(dataset, year, query.interventions)
+    row = dataset.indicator_row[query.indicator]
+    s = np.asarray(dataset.array(year, "S")[row])
+    everything = np.arange(dataset.regions.size if query.by == "product" else dataset.products.size)
+    n_regions = dataset.regions.size
+    if query.perspective == "consumption":
+        m = scipy.linalg.lu_solve(lu, s, trans=1)
+        view = consumption_by_product if query.by == "product" else consumption_by_region
+        return view(m, system.Y, everything, n_regions)
+    x = scipy.linalg.lu_solve(lu, np.asarray(system.Y).sum(axis=1))
+    view = production_by_product if query.by == "product" else production_by_region
+    return view(s, x, everything, n_regions)
+
+
+def _changed_a(dataset, year: int, interventions) -> np.ndarray:
+    """A' as a dense matrix, built directly from the interventions."""
+    from .engine.scenario import FINAL_DEMAND, _cells
+
+    A = np.array(dataset.array(year, "A"))
+    for iv in interventions:
+        if iv.consumer != FINAL_DEMAND:
+            A[np.ix_(_cells(dataset, iv.origin, iv.product), _cells(dataset, iv.consumer_region, iv.consumer))] *= iv.factor
+    return A
+
+
+def _scenarios(engine: Engine, dataset, year: int, repeats: int, log) -> dict:
+    """Median time of scenario queries, their error against a dense solve, and one full re-inversion."""
+    import scipy.linalg
+
+    from .engine.scenario import Intervention
+
+    rng = np.random.default_rng(1)
+    indicator = next((i["code"] for i in dataset.indicators if i["code"] == "ghg"), dataset.indicators[0]["code"])
+    regions = dataset.regions.leaf_codes()
+    kinds = {
+        "1": lambda: _benchmark_interventions(dataset, rng, 1),
+        "5": lambda: _benchmark_interventions(dataset, rng, 5),
+        "region": lambda: (Intervention(ROOT, ROOT, ROOT, str(rng.choice(regions)), -20.0),),
+        "total": lambda: (Intervention(ROOT, ROOT, ROOT, ROOT, -20.0),),
+    }
+    out, reinversion_ms = {}, None
+    for kind, make in kinds.items():
+        n = repeats if kind in ("1", "5") else (3 if kind == "region" else 1)
+        times, worst, methods = [], 0.0, set()
+        for k in range(n):
+            interventions = make()
+            by = ("product", "region")[k % 2]
+            for perspective in ("consumption", "production"):
+                query = Query(dataset=dataset.name, year=year, indicator=indicator, perspective=perspective, by=by,
+                              products=tuple(dataset.products.leaf_codes()) if by == "product" else (ROOT,),
+                              regions=tuple(regions) if by == "region" else (ROOT,), interventions=interventions)
+                started = time.perf_counter()
+                result = engine.answer(query)
+                times.append((time.perf_counter() - started) * 1000)
+                methods.add(result.solver["method"])
+                if k == 0:
+                    # the reference: a dense LU of I - A', once per kind (it takes seconds at full size)
+                    if perspective == "consumption":
+                        i_minus = -_changed_a(dataset, year, interventions)
+                        i_minus[np.diag_indices(len(i_minus))] += 1
+                        if kind == "5":
+                            log("full re-inversion of I - A' (what RaMa-Scene did per scenario) ...")
+                            started = time.perf_counter()
+                            scipy.linalg.inv(i_minus)
+                            reinversion_ms = (time.perf_counter() - started) * 1000
+                        lu = scipy.linalg.lu_factor(i_minus, overwrite_a=True)
+                        del i_minus
+                    want = _dense_reference(dataset, year, query, lu)
+                    got = np.array([r.value for r in result.rows])
+                    worst = max(worst, float(np.abs(got - want).max() / np.abs(want).max()))
+        out[kind] = {"median_ms": round(statistics.median(times), 2), "max_ms": round(max(times), 2),
+                     "queries": len(times), "max_rel_err": worst, "method": sorted(methods)}
+        log(f"scenarios {kind}: median {out[kind]['median_ms']} ms, max rel err {worst:.1e}")
+    report = {"scenarios": out, "reinversion_ms": round(reinversion_ms, 1)}
+    report["reinversion_over_5_median"] = round(reinversion_ms / out["5"]["median_ms"], 1)
     return report
 
 

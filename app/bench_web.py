@@ -28,12 +28,12 @@ def page_weight(session: Session) -> dict:
 
 
 def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _: None) -> dict:
-    from tasks import start_consumer
+    from tasks import start_consumers
 
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would drown the report
-    consumer = start_consumer(app.extensions["huey"], workers=2)
+    consumers = start_consumers(app, workers=2)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     session = Session(f"http://127.0.0.1:{server.server_port}")
@@ -81,4 +81,5 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
         }
     finally:
         server.shutdown()
-        consumer.stop(graceful=True)
+        for consumer in consumers:
+            consumer.stop(graceful=True)

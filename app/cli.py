@@ -226,24 +226,40 @@ def query_command(dataset, year, indicator, perspective, by, products, regions, 
 @click.option("--dataset", required=True)
 @click.option("--queries", default=1000, show_default=True, type=int)
 @click.option("--vs-pymrio", is_flag=True, help="Also time pymrio's calc_all on the same year.")
-def bench_command(dataset, queries, vs_pymrio):
+@click.option("--scenarios", default=10, show_default=True, type=int,
+              help="Scenario queries per kind (1 and 5 interventions); 0 skips scenarios.")
+def bench_command(dataset, queries, vs_pymrio, scenarios):
     """Time the standard views, one dense L @ y, peak memory; print one JSON object."""
     from .bench import run_bench
 
     try:
-        report = run_bench(_engine(), dataset, queries, vs_pymrio, log=_log)
+        report = run_bench(_engine(), dataset, queries, vs_pymrio, log=_log, scenarios=scenarios)
     except EngineError as exc:
         _fail(exc)
     click.echo(json.dumps(report, indent=1))
 
 
 @click.command("worker")
-@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@click.option("--queue", "queue_name", type=click.Choice(["all", "analyses", "scenarios"]), default="all",
+              show_default=True, help="Which queue to consume; scenarios have their own so they never delay analyses.")
+@click.option("--workers", default=2, show_default=True, help="Worker threads per queue.")
 @with_appcontext
-def worker_command(workers):
-    """Run one Huey consumer that preloads the datasets (Ctrl-C stops it)."""
-    current_app.extensions["huey"].create_consumer(
-        workers=workers, worker_type="thread", initial_delay=0.01, backoff=1.15, max_delay=0.1).run()
+def worker_command(queue_name, workers):
+    """Run Huey consumers that preload the datasets (Ctrl-C or SIGTERM stops them)."""
+    from tasks import start_consumer
+
+    names = ["analyses", "scenarios"] if queue_name == "all" else [queue_name]
+    consumers = [start_consumer(current_app.extensions["queues"][name], workers) for name in names]
+    click.echo(f"consuming {', '.join(names)} with {workers} threads each", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for consumer in consumers:
+            consumer.stop(graceful=True)
+        click.echo("stopped", err=True)
 
 
 @click.command("serve")
@@ -255,17 +271,18 @@ def serve_command(host, port, workers):
     """Serve the app with an embedded worker in one foreground process; Ctrl-C stops both."""
     from werkzeug.serving import run_simple
 
-    from tasks import start_consumer
+    from tasks import start_consumers
 
     app = current_app._get_current_object()
-    consumer = start_consumer(app.extensions["huey"], workers)
+    consumers = start_consumers(app, workers)
     click.echo(f"RaMa-Scene on http://{host}:{port}/ with {workers} embedded worker threads", err=True)
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
         pass
     finally:
-        consumer.stop(graceful=True)
+        for consumer in consumers:
+            consumer.stop(graceful=True)
         click.echo("stopped", err=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 from flask import current_app
@@ -25,7 +26,8 @@ def submit(owner: str, query: Query) -> Job:
     db.session.add(job)
     db.session.commit()
     try:
-        task = current_app.extensions["tasks"].run_analysis(job.id)
+        tasks = current_app.extensions["tasks"]
+        task = (tasks.run_scenario if query.interventions else tasks.run_analysis)(job.id)
         job.task_id = getattr(task, "id", None)
     except Exception as exc:  # the queue is down: say so rather than leave the job queued forever
         log.exception("could not enqueue job %s", job.id)
@@ -72,8 +74,17 @@ def run(job_id: int) -> None:
     job = _transition(job_id, status="running", started_at=utcnow())
     if job is None:
         return
+    last = [0.0]
+
+    def progress(message: str) -> None:
+        # at most a few updates a second: each is a row write and a push to the browser
+        now = time.monotonic()
+        if now - last[0] >= 0.25:
+            last[0] = now
+            _transition(job_id, progress=message[:200])
+
     try:
-        result = engine().answer(Query.from_dict(job.query))
+        result = engine().answer(Query.from_dict(job.query), progress=progress)
         _transition(job_id, status="done", result=result.to_dict(), finished_at=utcnow())
     except EngineError as exc:
         _transition(job_id, status="failed", error=str(exc), finished_at=utcnow())

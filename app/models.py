@@ -16,6 +16,19 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class Scenario(db.Model):
+    """A named, ordered list of interventions saved by one browser session."""
+
+    __tablename__ = "scenario"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    dataset: Mapped[str] = mapped_column(String(64))
+    interventions: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Job(db.Model):
     """One queued analysis: its query, where it is in its life, and its result or error."""
 
@@ -27,11 +40,16 @@ class Job(db.Model):
     query: Mapped[dict] = mapped_column(JSON)
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    progress: Mapped[str | None] = mapped_column(String(200), nullable=True)
     task_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    @property
+    def is_scenario(self) -> bool:
+        return bool(self.query.get("interventions"))
 
     @property
     def finished(self) -> bool:
@@ -54,7 +72,7 @@ class Job(db.Model):
 
     def to_api(self) -> dict:
         return {"id": self.id, "status": self.status, "query": self.query, "result": self.result,
-                "error": self.error,
+                "error": self.error, "progress": self.progress,
                 "created_at": self._aware(self.created_at).isoformat(),
                 "started_at": self.started_at and self._aware(self.started_at).isoformat(),
                 "finished_at": self.finished_at and self._aware(self.finished_at).isoformat()}

@@ -234,6 +234,20 @@ def comparison(a, b):
     return presenting.comparison({"query": a.query, "result": a.result}, {"query": b.query, "result": b.result})
 
 
+@bp.app_template_global()
+def describe_intervention(iv, dataset_name):
+    from .scenarios import describe_intervention as words
+
+    return words(iv, presenting.dataset_or_none(dataset_name))
+
+
+@bp.app_template_global()
+def scenarios_for(dataset_name):
+    from .scenarios import owned_scenarios
+
+    return owned_scenarios(dataset_name)
+
+
 @bp.app_template_filter()
 def number(value):
     from .charts import format_value

@@ -97,16 +97,32 @@ def comparison(a: dict, b: dict) -> list[dict] | None:
     return rows
 
 
+def intervention_spec(iv: dict) -> str:
+    """The command line's form of an intervention."""
+    return (f"product={iv['product']},origin={iv['origin']},consumer={iv['consumer']},"
+            f"consumer_region={iv['consumer_region']},change={iv['change_pct']:g}")
+
+
 def csv_text(job) -> str:
-    """code, name, value, unit, plus the query on every row so that a file stands on its own."""
+    """code, name, value, unit, plus the query (and any interventions) on every row so that a file stands on its own."""
     query, result = job.query, job.result
+    baseline = result.get("baseline")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "name", "level", "value", "unit", "dataset", "year", "indicator",
-                     "perspective", "breakdown", "products", "regions"])
+    header = ["code", "name", "level", "value", "unit", "dataset", "year", "indicator",
+              "perspective", "breakdown", "products", "regions"]
+    if baseline:
+        header[4:4] = ["baseline_value", "difference"]
+        header.append("interventions")
+    writer.writerow(header)
     context = [query["dataset"], query["year"], query["indicator"], query["perspective"], query["by"],
                " ".join(query["products"]), " ".join(query["regions"])]
-    for row in result["rows"]:
-        writer.writerow([row["code"], row["name"], row["level"], repr(row["value"]), result["unit"], *context])
-    writer.writerow(["", "Total of the selection", "", repr(result["total"]), result["unit"], *context])
+    if baseline:
+        context.append("; ".join(intervention_spec(iv) for iv in query["interventions"]))
+    rows = [(r["code"], r["name"], r["level"], r["value"]) for r in result["rows"]]
+    rows.append(("", "Total of the selection", "", result["total"]))
+    base_values = [r["value"] for r in baseline["rows"]] + [baseline["total"]] if baseline else None
+    for k, (code, name, level, value) in enumerate(rows):
+        extra = [repr(base_values[k]), repr(value - base_values[k])] if baseline else []
+        writer.writerow([code, name, level, repr(value), *extra, result["unit"], *context])
     return out.getvalue()

@@ -10,36 +10,47 @@ from types import SimpleNamespace
 from huey import RedisHuey, SqliteHuey
 
 
-def make_huey(config):
+def make_huey(config, name: str):
     """RedisHuey when REDIS_URL is set, otherwise SqliteHuey in the instance folder."""
     immediate = bool(config.get("HUEY_IMMEDIATE"))
     if config.get("REDIS_URL"):
-        return RedisHuey("ramascene", url=config["REDIS_URL"], immediate=immediate)
+        return RedisHuey(name, url=config["REDIS_URL"], immediate=immediate)
     os.makedirs(os.path.dirname(config["HUEY_PATH"]), exist_ok=True)
-    return SqliteHuey("ramascene", filename=config["HUEY_PATH"], immediate=immediate)
+    return SqliteHuey(name, filename=config["HUEY_PATH"], immediate=immediate)
 
 
 def init_app(app):
-    """Create the app's Huey and register its tasks; each task body runs in an app context."""
-    huey = make_huey(app.config)
+    """Two queues: standard analyses, and scenarios, which take longer and get their own consumer
+    so that they never hold up an analysis. Each task body runs in an app context."""
+    queues = {"analyses": make_huey(app.config, "ramascene"),
+              "scenarios": make_huey(app.config, "ramascene-scenarios")}
 
-    @huey.task(name="run_analysis")
-    def run_analysis(job_id: int):
+    def run(job_id: int):
         from app import jobs
 
         with app.app_context():
             jobs.run(job_id)
 
-    @huey.on_startup()
     def preload():
         from app import jobs
 
         with app.app_context():
             jobs.preload()
 
-    app.extensions["huey"] = huey
-    app.extensions["tasks"] = SimpleNamespace(run_analysis=run_analysis)
-    return huey
+    tasks = {}
+    for kind, huey in queues.items():
+        tasks[kind] = huey.task(name=f"run_{kind}")(run)
+        huey.on_startup(name="preload")(preload)
+    app.extensions["huey"] = queues["analyses"]
+    app.extensions["queues"] = queues
+    app.extensions["tasks"] = SimpleNamespace(run_analysis=tasks["analyses"], run_scenario=tasks["scenarios"])
+    return queues
+
+
+def start_consumers(app, workers: int = 2, scenario_workers: int = 1) -> list:
+    """The embedded worker: consumers for both queues in this process's threads."""
+    return [start_consumer(app.extensions["queues"]["analyses"], workers),
+            start_consumer(app.extensions["queues"]["scenarios"], scenario_workers)]
 
 
 def start_consumer(huey, workers: int = 2):

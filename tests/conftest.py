@@ -58,10 +58,10 @@ def client(shared_app):
 @pytest.fixture()
 def live_server(shared_store, tmp_path):
     """The app served over real HTTP and websockets with an embedded worker, as `make run` does."""
-    from tasks import start_consumer
+    from tasks import start_consumers
 
     app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, WEBSOCKET_POLL_SECONDS=0.25)
-    consumer = start_consumer(app.extensions["huey"], workers=2)
+    consumers = start_consumers(app, workers=2)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -69,7 +69,8 @@ def live_server(shared_store, tmp_path):
         yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
     finally:
         server.shutdown()
-        consumer.stop(graceful=True)
+        for consumer in consumers:
+            consumer.stop(graceful=True)
 
 
 @pytest.fixture()

@@ -68,7 +68,7 @@ def test_an_unexpected_error_fails_the_job_and_the_worker_goes_on(queued_app, mo
     second = client.post("/api/v1/analyses", json=QUERY).get_json()["id"]
     engine = queued_app.extensions["engine"]
     real = engine.answer
-    monkeypatch.setattr(engine, "answer", lambda q: (_ for _ in ()).throw(MemoryError("boom")))
+    monkeypatch.setattr(engine, "answer", lambda q, **kwargs: (_ for _ in ()).throw(MemoryError("boom")))
     run_next_task(queued_app)
     monkeypatch.setattr(engine, "answer", real)
     run_next_task(queued_app)
@@ -93,7 +93,7 @@ def test_a_job_already_run_by_another_consumer_is_not_run_twice(queued_app, monk
     finished = job_row(queued_app, job_id).finished_at
     calls = []
     engine = queued_app.extensions["engine"]
-    monkeypatch.setattr(engine, "answer", lambda q: calls.append(q))
+    monkeypatch.setattr(engine, "answer", lambda q, **kwargs: calls.append(q))
     queued_app.extensions["tasks"].run_analysis(job_id)  # a duplicate delivery
     run_next_task(queued_app)
     assert calls == [] and job_row(queued_app, job_id).finished_at == finished
