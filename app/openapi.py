@@ -25,19 +25,32 @@ def openapi_document() -> dict:
             "perspective": {"type": "string", "enum": ["consumption", "production"]},
             "by": {"type": "string", "enum": ["product", "region"]},
             "products": _CODES, "regions": _CODES,
+            "interventions": {
+                "type": "array", "maxItems": 20, "default": [],
+                "description": "A scenario: applied in order; each multiplies the product's deliveries from the "
+                               "origin to the consumer (FD = final demand, or a product node: the industries "
+                               "making it) in the consumer region by (1 + change_pct / 100).",
+                "items": {"type": "object", "additionalProperties": False,
+                          "required": ["product", "origin", "consumer", "consumer_region", "change_pct"],
+                          "properties": {"product": {"type": "string"}, "origin": {"type": "string"},
+                                         "consumer": {"type": "string"}, "consumer_region": {"type": "string"},
+                                         "change_pct": {"type": "number", "minimum": -100}}}},
         },
     }
+    rows = {"type": "array", "items": {"type": "object", "required": ["code", "name", "level", "value"],
+                                       "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                                      "level": {"type": "integer"}, "value": {"type": "number"}}}}
     result = {"type": "object", "required": ["unit", "total", "rows"], "properties": {
-        "unit": {"type": "string"}, "total": {"type": "number"},
-        "rows": {"type": "array", "items": {"type": "object", "required": ["code", "name", "level", "value"],
-                                            "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-                                                           "level": {"type": "integer"},
-                                                           "value": {"type": "number"}}}}}}
+        "unit": {"type": "string"}, "total": {"type": "number"}, "rows": rows,
+        "baseline": {"type": "object", "description": "scenarios only: the same view without interventions",
+                     "properties": {"total": {"type": "number"}, "rows": rows}},
+        "solver": {"type": "object", "description": "scenarios only: how the changed system was solved"}}}
     analysis = {"type": "object", "required": ["id", "status", "query", "result", "error"], "properties": {
         "id": {"type": "integer"},
         "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
         "query": query, "result": {"oneOf": [result, {"type": "null"}]},
         "error": {"type": ["string", "null"]},
+        "progress": {"type": ["string", "null"], "description": "the solver's last progress message"},
         "created_at": {"type": "string", "format": "date-time"},
         "started_at": {"type": ["string", "null"], "format": "date-time"},
         "finished_at": {"type": ["string", "null"], "format": "date-time"}}}

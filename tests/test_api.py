@@ -93,5 +93,5 @@ def test_openapi_document_describes_every_route(client):
     assert set(doc["paths"]) == {"/api/v1/datasets", "/api/v1/datasets/{name}", "/api/v1/analyses",
                                  "/api/v1/analyses/{id}", "/api/v1/openapi.json"}
     schema = doc["paths"]["/api/v1/analyses"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert set(schema["properties"]) == set(QUERY)
+    assert set(schema["properties"]) == set(QUERY) | {"interventions"}
     assert set(doc["paths"]["/api/v1/analyses/{id}"]) == {"get", "delete"}

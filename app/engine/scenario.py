@@ -125,9 +125,11 @@ class ScenarioSystem:
     def __init__(self, dataset, year: int, interventions, progress: Callable[[str], None] = lambda _: None):
         self.dataset, self.year, self.progress = dataset, year, progress
         self.A = dataset.array(year, "A")
+        self.A_op = dataset.technical_coefficients(year)  # for the residual checks
         self.L = dataset.array(year, "L")
         self.LT = dataset.array(year, "LT") if dataset.has_array(year, "LT") else None
         self.n = self.A.shape[0]
+        self._columns: dict[bytes, np.ndarray] = {}
         on_a = [(_cells(dataset, iv.origin, iv.product), _cells(dataset, iv.consumer_region, iv.consumer), iv.factor)
                 for iv in interventions if iv.consumer != FINAL_DEMAND]
         on_y = [(_cells(dataset, iv.origin, iv.product), dataset.regions[iv.consumer_region].leaves, iv.factor)
@@ -169,7 +171,11 @@ class ScenarioSystem:
         if len(rows) == 0:
             return np.zeros(self.n)
         if self.LT is not None and len(rows) <= self.n // 8:
-            return values @ np.asarray(self.LT[rows])
+            # the same columns serve the validity check and the view: read them once
+            key = rows.tobytes()
+            if key not in self._columns:
+                self._columns[key] = np.asarray(self.LT[rows])
+            return values @ self._columns[key]
         full = np.zeros(self.n)
         full[rows] = values
         return self.L @ full
@@ -189,12 +195,12 @@ class ScenarioSystem:
 
     def output_residual(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """max |y - (I - A') x| / max |y|."""
-        r = y - (x - self.A @ x - self._da_times(x))
+        r = y - (x - self.A_op @ x - self._da_times(x))
         return float(np.abs(r).max() / max(np.abs(y).max(), 1e-300)), r
 
     def multiplier_residual(self, m: np.ndarray, s: np.ndarray) -> tuple[float, np.ndarray]:
         """max |s - m (I - A')| / max |s|."""
-        r = s - (m - m @ self.A - self._times_da(m))
+        r = s - (m - m @ self.A_op - self._times_da(m))
         return float(np.abs(r).max() / max(np.abs(s).max(), 1e-300)), r
 
     # --- Woodbury ----------------------------------------------------------------------------

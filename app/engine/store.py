@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 
 from .errors import DatasetError
 from .hierarchy import Tree
@@ -32,6 +33,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 VERSIONS = ".versions"
 # Arrays every year has; F_Y (direct final-demand emissions) only where the source has it.
 CORE_ARRAYS = ("A", "L", "x", "Y", "S", "M")
+SPARSE_DENSITY = 0.4  # below this share of nonzeros A is also stored in CSR form
 
 
 def check_name(name) -> str:
@@ -117,6 +119,13 @@ def compile_year(src: SourceYear, folder: Path, n_regions: int, n_products: int,
         raise DatasetError("data", f"{year}", f"{year} has no extension data (F or S)")
     folder.mkdir(parents=True)
     arrays = {"A": _save(folder, "A", src.A), "Y": _save(folder, "Y", src.Y)}
+    nonzero = np.count_nonzero(src.A)
+    if nonzero <= SPARSE_DENSITY * src.A.size:
+        # scenarios check every answer against A itself: A in CSR makes that check cheap
+        sparse = scipy.sparse.csr_matrix(src.A)
+        for key, part in (("A_data", sparse.data), ("A_indices", sparse.indices), ("A_indptr", sparse.indptr)):
+            arrays[key] = _save(folder, key, part)
+        del sparse
 
     log(f"{year}: Leontief inverse of a {n} x {n} system")
     i_minus_a = np.negative(src.A, dtype=np.float64)
@@ -177,6 +186,19 @@ class Dataset:
             array = np.load(self.path / str(year) / f"{key}.npy", mmap_mode="r", allow_pickle=False)
             self._arrays[year, key] = array
             return array
+
+    def technical_coefficients(self, year: int):
+        """A for products with vectors: its CSR form where stored (memory-mapped), else the dense map."""
+        key = (year, "A_csr")
+        if key not in self._arrays:
+            if self.has_array(year, "A_indptr"):
+                n = len(self.array(year, "x"))
+                self._arrays[key] = scipy.sparse.csr_matrix(
+                    (self.array(year, "A_data"), self.array(year, "A_indices"), self.array(year, "A_indptr")),
+                    shape=(n, n), copy=False)
+            else:
+                self._arrays[key] = self.array(year, "A")
+        return self._arrays[key]
 
     def has_array(self, year: int, key: str) -> bool:
         return key in self.manifest["years"][str(year)]["arrays"]
