@@ -9,6 +9,9 @@ import time
 
 from werkzeug.serving import make_server
 
+import numpy as np
+
+from .bench import _benchmark_interventions
 from .client import Session
 
 
@@ -27,7 +30,8 @@ def page_weight(session: Session) -> dict:
     return {"bytes": sum(sizes.values()), "parts": sizes}
 
 
-def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _: None) -> dict:
+def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _: None,
+                  interventions: int = 0) -> dict:
     from tasks import start_consumers
 
     import logging
@@ -46,6 +50,7 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
         ws = session.websocket()
         ws.receive(timeout=5)
         latencies = []
+        rng = np.random.default_rng(2)
         ids = []
         views = [("consumption", "product"), ("consumption", "region"), ("production", "region"),
                  ("production", "product")]
@@ -53,6 +58,8 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
             perspective, by = views[i % 4]
             query = {"dataset": dataset, "indicator": indicators[i % len(indicators)], "perspective": perspective,
                      "by": by, "products": [products[i % len(products)], "TOTAL"]}
+            if interventions:
+                query["interventions"] = [iv.to_dict() for iv in _benchmark_interventions(data, rng, interventions)]
             started = time.perf_counter()
             status, body = session.post_json("/api/v1/analyses", query)
             if status != 202:
@@ -74,6 +81,7 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
             "mode": "embedded (SQLite + SqliteHuey, 2 worker threads)",
             "dataset": dataset,
             "analyses": analyses,
+            "interventions_per_analysis": interventions,
             "submit_to_done_ms": {"p50": round(statistics.median(latencies), 1),
                                   "p95": round(_percentile(latencies, 0.95), 1),
                                   "max": round(max(latencies), 1), "min": round(min(latencies), 1)},

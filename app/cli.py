@@ -289,12 +289,15 @@ def serve_command(host, port, workers):
 @click.command("bench-web")
 @click.option("--analyses", default=100, show_default=True, type=int)
 @click.option("--dataset", default="demo", show_default=True)
+@click.option("--interventions", default=0, show_default=True, type=int,
+              help="Make every analysis a scenario with this many interventions.")
 @with_appcontext
-def bench_web_command(analyses, dataset):
+def bench_web_command(analyses, dataset, interventions):
     """Submit analyses over HTTP and time each until its done notification arrives on the websocket."""
     from .bench_web import run_web_bench
 
-    click.echo(json.dumps(run_web_bench(current_app._get_current_object(), analyses, dataset, log=_log), indent=1))
+    click.echo(json.dumps(run_web_bench(current_app._get_current_object(), analyses, dataset, log=_log,
+                                        interventions=interventions), indent=1))
 
 
 def init_app(app):

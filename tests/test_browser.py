@@ -87,6 +87,9 @@ def serious(results) -> list[str]:
     ({"dataset": "demo", "by": "product"}, "a treemap"),
     ({"dataset": "demo", "by": "region"}, "a bar chart"),
     ({"dataset": "small", "by": "region"}, "a world map"),
+    ({"dataset": "demo", "by": "region", "interventions": [
+        {"product": "electricity", "origin": "TOTAL", "consumer": "manufactoring", "consumer_region": "reg1",
+         "change_pct": -20}]}, "a scenario result"),
 ])
 def test_axe_finds_no_serious_or_critical_violations(live_server, browser, fields, kind):
     from axe_playwright_python.sync_playwright import Axe
@@ -102,4 +105,29 @@ def test_axe_finds_no_serious_or_critical_violations(live_server, browser, field
         page.goto("/?a=1")
     results = Axe().run(page)
     assert serious(results) == [], kind
+    context.close()
+
+
+def test_scenario_builder_with_javascript_and_axe(live_server, browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/scenarios")
+    page.fill("#s-name", "Less electricity")
+    page.select_option("#product-0", "electricity")
+    page.select_option("#consumer-0", "manufactoring")
+    page.fill("#change_pct-0", "-20")
+    page.click("button[value=add]")
+    page.wait_for_selector("#product-1")  # swapped in by htmx, the first row kept
+    assert page.input_value("#change_pct-0") == "-20"
+    page.fill("#change_pct-1", "-300")
+    page.click("button[value=save]")
+    page.wait_for_selector("#e-interventions-1-change_pct")
+    assert serious(Axe().run(page)) == []
+    page.click("button[value=remove-1]")
+    page.wait_for_selector("#product-1", state="detached")
+    page.click("button[value=save]")
+    page.wait_for_url("**/scenarios?saved=1")
+    assert "Less electricity" in page.inner_text("main")
     context.close()
