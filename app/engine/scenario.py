@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from scipy.sparse.linalg import LinearOperator, gmres
 
 from .errors import QueryError
@@ -147,7 +148,7 @@ class ScenarioSystem:
             factors = np.ones_like(self.D)
             for rows, cols, factor in on_a:
                 factors[np.ix_(np.searchsorted(self.R, rows), np.searchsorted(self.C, cols))] *= factor
-            block = np.asarray(self.A[self.R][:, self.C])
+            block = self._block(self.R, self.C)
             factors -= 1.0
             self.D = block * factors  # dA on the block R x C
             # rows and columns that no intervention actually changes add rank but nothing else
@@ -161,6 +162,14 @@ class ScenarioSystem:
         if self.rank and self.method == "woodbury":
             self._factor()
         self._check_valid()
+
+    def _block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """A[rows, cols] as a dense array, reading as little of A as its storage allows."""
+        if scipy.sparse.issparse(self.A_op):
+            return self.A_op[rows][:, cols].toarray()
+        if len(rows) <= len(cols):
+            return np.asarray(self.A[rows])[:, cols]
+        return np.asarray(self.A[:, cols])[rows]
 
     # --- pieces of L -------------------------------------------------------------------------
     def _l_rows(self, rows: np.ndarray) -> np.ndarray:
