@@ -38,6 +38,11 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),
         WEBSOCKET_POLL_SECONDS=1.0,
+        SESSION_COOKIE_SECURE=False,  # Secure is added anyway on requests that came over HTTPS
+        WTF_CSRF_TIME_LIMIT=None,      # tokens live as long as the session: no expiry in an open tab
+        SUBMIT_RATE_LIMIT="60 per minute",
+        MAX_QUEUED_PER_SESSION=15,     # RaMa-Scene's own cap
+        TRUST_PROXY=False,             # behind a TLS proxy: trust its X-Forwarded-* headers
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -52,8 +57,14 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
 
-    from . import api, cli, notify, pages, realtime, scenarios
+    from . import api, cli, notify, pages, realtime, scenarios, security
     from .extensions import db, migrate, sock
+
+    if app.config["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    security.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))

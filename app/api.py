@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 
 from . import jobs
 from .engine import EngineError, Query, QueryError
 from .extensions import db
 from .models import Job
 from .openapi import openapi_document
-from .ownership import current_owner
+from .ownership import MAX_ID, current_owner
+from .security import csrf, limiter, submit_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# JSON only (415 otherwise) and cookies SameSite=Lax: a cross-site page cannot send these requests
+# without a CORS preflight, which this API never grants. So no CSRF token is asked for here.
+csrf.exempt(bp)
 
 
 def _error(status: int, message: str, field: str | None = None):
     return jsonify({"error": message, "field": field}), status
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    field = "body" if exc.code in (400, 413, 415) else None
-    return _error(exc.code, exc.description or exc.name, field)
 
 
 @bp.errorhandler(EngineError)
@@ -59,11 +56,12 @@ def dataset(name: str):
 
 def _owned(job_id: int) -> Job | None:
     owner = current_owner(create=False)
-    job = db.session.get(Job, job_id)
+    job = db.session.get(Job, job_id) if 0 < job_id <= MAX_ID else None
     return job if job is not None and owner is not None and job.owner == owner else None
 
 
 @bp.post("/analyses")
+@limiter.limit(submit_limit)
 def create_analysis():
     """Queue an analysis; 202 with its id, status and URL."""
     if not request.is_json:
@@ -77,7 +75,7 @@ def create_analysis():
     return jsonify({"id": job.id, "status": job.status, "url": url}), 202, {"Location": url}
 
 
-@bp.get("/analyses/<int:job_id>")
+@bp.get("/analyses/<int(max=2147483647):job_id>")
 def get_analysis(job_id: int):
     """One analysis of this session: status, query, result, error."""
     job = _owned(job_id)
@@ -87,7 +85,7 @@ def get_analysis(job_id: int):
     return jsonify(body)
 
 
-@bp.delete("/analyses/<int:job_id>")
+@bp.delete("/analyses/<int(max=2147483647):job_id>")
 def delete_analysis(job_id: int):
     """Delete one analysis of this session."""
     job = _owned(job_id)

@@ -11,6 +11,7 @@ from flask import current_app
 from .engine import EngineError, Query
 from .extensions import db
 from .models import Job, utcnow
+from .security import QueueFull
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,11 @@ def engine():
 def submit(owner: str, query: Query) -> Job:
     """Check the query, write the job row, enqueue its task. Raises QueryError before writing anything."""
     _, resolved = engine().resolve(query)
+    limit = current_app.config["MAX_QUEUED_PER_SESSION"]
+    waiting = db.session.scalar(db.select(db.func.count()).select_from(Job).where(
+        Job.owner == owner, Job.status.in_(("queued", "running"))))
+    if waiting >= limit:
+        raise QueueFull(limit)
     job = Job(owner=owner, status="queued", query=resolved.to_dict())
     db.session.add(job)
     db.session.commit()

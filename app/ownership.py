@@ -8,6 +8,7 @@ from .extensions import db
 from .models import Job
 
 OWNER_KEY = "owner"
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database the app runs on
 
 
 def current_owner(create: bool = True) -> str | None:
@@ -29,7 +30,7 @@ def owned_jobs() -> list[Job]:
 def owned_job_or_404(job_id: int) -> Job:
     """The job if this session made it; 404 otherwise, the same as for a job that does not exist."""
     owner = current_owner(create=False)
-    job = db.session.get(Job, job_id)
+    job = db.session.get(Job, job_id) if 0 < job_id <= MAX_ID else None
     if job is None or owner is None or job.owner != owner:
         abort(404)
     return job

@@ -11,6 +11,7 @@ from .engine.hierarchy import ROOT
 from .extensions import db
 from .models import Job
 from .ownership import current_owner, owned_job_or_404, owned_jobs
+from .security import limiter, submit_limit
 
 bp = Blueprint("pages", __name__)
 
@@ -53,7 +54,7 @@ def expand_levels(tree, codes: list[str], level: str | None, field: str) -> list
     if level == "leaves":
         extra = tree.leaf_codes()
     else:
-        if not level.isdigit():
+        if not (level.isascii() and level.isdigit()):
             raise QueryError(f"{field}_level", level, "choose a level from the list")
         extra = [n["code"] for n in tree.public() if n["level"] == int(level)]
         if not extra:
@@ -97,7 +98,7 @@ def query_from_form(form) -> tuple[Query | None, dict, dict]:
     try:
         dataset = _engine().dataset(values["dataset"])
         year = values["year"]
-        if not year.isdigit():
+        if not (year.isascii() and year.isdigit() and len(year) <= 4):
             raise QueryError("year", year, "choose a year from the list")
         values["year"] = int(year)
         values["products"] = expand_levels(dataset.products, values["products"], form.get("products_level"),
@@ -116,7 +117,7 @@ def query_from_form(form) -> tuple[Query | None, dict, dict]:
 
 def page_context(a: int | None = None, b: int | None = None, dataset: str | None = None) -> dict:
     queue = owned_jobs()
-    by_id = {job.id: job for job in queue}
+    by_id = {job.id: job for job in queue}  # ids of other sessions, or absurd ones, are simply absent
     panel_a = by_id.get(a) if a is not None else (queue[0] if queue else None)
     panel_b = by_id.get(b) if b is not None else None
     if (a is not None and panel_a is None) or (b is not None and panel_b is None):
@@ -124,25 +125,42 @@ def page_context(a: int | None = None, b: int | None = None, dataset: str | None
     return {"form": form_state(dataset), "queue": queue, "panel_a": panel_a, "panel_b": panel_b}
 
 
+def id_arg(name: str) -> int | None:
+    """An optional analysis id from the query string; anything else but digits is a 400 naming it."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        abort(400, description=f"{name} must be the number of one of your analyses")
+    return int(value)
+
+
+def dataset_arg() -> str | None:
+    """An optional dataset name from the query string; an unknown one is a 400 naming it."""
+    name = request.args.get("dataset")
+    if name is not None and name not in _engine().store.names():
+        abort(400, description=f"dataset: there is no dataset named {name!r}")
+    return name
+
+
 @bp.get("/")
 def index():
     """The whole workspace: query form, analysis queue, two result panels."""
     current_owner()  # the websocket needs the session from the first page on
-    return render_template("index.html", **page_context(request.args.get("a", type=int),
-                                                        request.args.get("b", type=int),
-                                                        request.args.get("dataset")))
+    return render_template("index.html", **page_context(id_arg("a"), id_arg("b"), dataset_arg()))
 
 
 @bp.get("/form")
 def query_form():
     """The query form for another dataset (htmx swaps it in when the dataset changes)."""
-    dataset = request.args.get("dataset")
+    dataset = dataset_arg()
     if not is_htmx():
         return redirect(url_for("pages.index", dataset=dataset), 303)
     return render_template("_form.html", form=form_state(dataset))
 
 
 @bp.post("/analyses")
+@limiter.limit(submit_limit)
 def submit():
     """Queue an analysis for this session; a fragment for htmx, 303 to its page otherwise."""
     query, values, errors = query_from_form(request.form)
@@ -163,22 +181,22 @@ def submit():
     return redirect(url_for("pages.analysis", job_id=job.id), 303)
 
 
-@bp.get("/analyses/<int:job_id>")
+@bp.get("/analyses/<int(max=2147483647):job_id>")
 def analysis(job_id: int):
     """One analysis: its status until done, then its result. A panel fragment for htmx."""
     job = owned_job_or_404(job_id)
     side = request.args.get("side", "a")
     if side not in ("a", "b"):
         abort(404)
-    against = None
-    if request.args.get("against", type=int):
-        against = owned_job_or_404(request.args.get("against", type=int))
+    against = id_arg("against")
+    if against is not None:
+        against = owned_job_or_404(against)
     if is_htmx():
         return render_template("_panel.html", job=job, side=side, against=against, queue=owned_jobs())
     return render_template("analysis.html", job=job, queue=owned_jobs())
 
 
-@bp.get("/analyses/<int:job_id>.csv")
+@bp.get("/analyses/<int(max=2147483647):job_id>.csv")
 def download_csv(job_id: int):
     """The result as CSV, with the query on every row."""
     job = owned_job_or_404(job_id)
@@ -188,7 +206,7 @@ def download_csv(job_id: int):
                     headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.id}.csv"'})
 
 
-@bp.get("/analyses/<int:job_id>.svg")
+@bp.get("/analyses/<int(max=2147483647):job_id>.svg")
 def download_svg(job_id: int):
     """The result's chart as an SVG file."""
     job = owned_job_or_404(job_id)
@@ -199,7 +217,7 @@ def download_svg(job_id: int):
                     headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.id}.svg"'})
 
 
-@bp.post("/analyses/<int:job_id>/delete")
+@bp.post("/analyses/<int(max=2147483647):job_id>/delete")
 def delete(job_id: int):
     """Delete one queue item."""
     jobs.delete([owned_job_or_404(job_id)])

@@ -11,7 +11,8 @@ from .engine.query import Query
 from .engine.scenario import FIELDS, FINAL_DEMAND, MAX_INTERVENTIONS, Intervention, check_interventions
 from .extensions import db
 from .models import Scenario
-from .ownership import current_owner, owned_job_or_404
+from .ownership import MAX_ID, current_owner, owned_job_or_404
+from .security import limiter, submit_limit
 
 bp = Blueprint("scenarios", __name__)
 
@@ -32,7 +33,7 @@ def owned_scenarios(dataset: str | None = None) -> list[Scenario]:
 
 def owned_scenario_or_404(scenario_id: int) -> Scenario:
     owner = current_owner(create=False)
-    scenario = db.session.get(Scenario, scenario_id)
+    scenario = db.session.get(Scenario, scenario_id) if 0 < scenario_id <= MAX_ID else None
     if scenario is None or owner is None or scenario.owner != owner:
         abort(404)
     return scenario
@@ -91,14 +92,18 @@ def builder_context(dataset_name: str | None, name: str = "", rows=None, errors=
 def index():
     """Saved scenarios and the builder (new, or editing one)."""
     current_owner()
-    edit = request.args.get("edit", type=int)
+    from .pages import id_arg
+
+    edit = id_arg("edit")
     if edit is not None:
         scenario = owned_scenario_or_404(edit)
         context = builder_context(scenario.dataset, scenario.name,
                                   [{**iv, "change_pct": f"{iv['change_pct']:g}"} for iv in scenario.interventions],
                                   scenario_id=scenario.id)
     else:
-        context = builder_context(request.args.get("dataset"))
+        from .pages import dataset_arg
+
+        context = builder_context(dataset_arg())
     return render_template("scenarios.html", **context)
 
 
@@ -110,6 +115,8 @@ def builder():
     action = form.get("action", "")
     scenario_id = form.get("scenario_id", type=int)
     dataset_name = form.get("dataset")
+    if dataset_name not in _engine().store.names():
+        abort(400, description=f"dataset: there is no dataset named {dataset_name!r}")
     context = builder_context(dataset_name, form.get("name", "").strip(), rows, scenario_id=scenario_id)
     dataset = context["dataset"]
     status = 200
@@ -119,7 +126,7 @@ def builder():
         rows.append(blank(dataset))
     elif action.startswith(("remove-", "up-", "down-")):
         verb, _, index = action.partition("-")
-        i = int(index) if index.isdigit() else -1
+        i = int(index) if index.isascii() and index.isdigit() else -1
         if 0 <= i < len(rows):
             if verb == "remove":
                 rows.pop(i)
@@ -150,7 +157,7 @@ def builder():
     return render_template("scenarios.html", **context), status
 
 
-@bp.post("/scenarios/<int:scenario_id>/delete")
+@bp.post("/scenarios/<int(max=2147483647):scenario_id>/delete")
 def delete(scenario_id: int):
     """Delete a saved scenario (analyses already run under it keep their interventions)."""
     db.session.delete(owned_scenario_or_404(scenario_id))
@@ -158,7 +165,8 @@ def delete(scenario_id: int):
     return redirect(url_for("scenarios.index"), 303)
 
 
-@bp.post("/analyses/<int:job_id>/scenario")
+@bp.post("/analyses/<int(max=2147483647):job_id>/scenario")
+@limiter.limit(submit_limit)
 def apply(job_id: int):
     """Run the same analysis again under a saved scenario."""
     job = owned_job_or_404(job_id)

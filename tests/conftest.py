@@ -33,7 +33,9 @@ def make_app(store_path, tmp_path, **config):
     """An app on its own temporary database and queue, migrated from empty."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test-only", "STORE_PATH": str(store_path),
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'ramascene.sqlite3'}",
-                      "HUEY_PATH": str(tmp_path / "huey.sqlite3"), "HUEY_IMMEDIATE": True, **config})
+                      "HUEY_PATH": str(tmp_path / "huey.sqlite3"), "HUEY_IMMEDIATE": True,
+                      # the test client posts forms without their CSRF token; test_security turns it on
+                      "WTF_CSRF_ENABLED": False, **config})
     with app.app_context():
         flask_migrate.upgrade()
     return app
@@ -60,7 +62,8 @@ def live_server(shared_store, tmp_path):
     """The app served over real HTTP and websockets with an embedded worker, as `make run` does."""
     from tasks import start_consumers
 
-    app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, WEBSOCKET_POLL_SECONDS=0.25)
+    app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, WEBSOCKET_POLL_SECONDS=0.25,
+                   WTF_CSRF_ENABLED=True)
     consumers = start_consumers(app, workers=2)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
