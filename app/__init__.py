@@ -43,6 +43,12 @@ def create_app(test_config=None):
         SUBMIT_RATE_LIMIT="60 per minute",
         MAX_QUEUED_PER_SESSION=15,     # RaMa-Scene's own cap
         TRUST_PROXY=False,             # behind a TLS proxy: trust its X-Forwarded-* headers
+        HEARTBEAT_SECONDS=5.0,         # a running job's worker stamps it this often
+        STALE_SECONDS=20.0,            # no stamp for this long: the worker is dead, the job is queued again
+        LOST_SECONDS=10.0,             # queued this long while its queue is empty: the queue lost it
+        REAPER_SECONDS=5.0,
+        MAX_ATTEMPTS=2,
+        FAULT_DELAY_SECONDS=0.0,       # tests of worker faults only
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -54,6 +60,13 @@ def create_app(test_config=None):
             app.config["REDIS_URL"] = os.environ["REDIS_URL"]
     else:
         app.config.from_mapping(test_config)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith(("postgres://", "postgresql://")):
+        # the driver the project installs (psycopg 3), whatever URL form the deployment uses
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_size": 10, "max_overflow": 20,
+                                                             "pool_pre_ping": True})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
 
@@ -77,7 +90,7 @@ def create_app(test_config=None):
 
     tasks.init_app(app)
     app.extensions["engine"] = Engine(Store(app.config["STORE_PATH"]))
-    app.extensions["hub"] = notify.Hub()
+    app.extensions["hub"] = notify.RedisHub(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else notify.Hub()
 
     cli.init_app(app)
     app.register_blueprint(pages.bp)

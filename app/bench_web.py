@@ -90,5 +90,4 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
         }
     finally:
         server.shutdown()
-        for consumer in consumers:
-            consumer.stop(graceful=True)
+        consumers.stop()

@@ -246,10 +246,10 @@ def bench_command(dataset, queries, vs_pymrio, scenarios):
 @with_appcontext
 def worker_command(queue_name, workers):
     """Run Huey consumers that preload the datasets (Ctrl-C or SIGTERM stops them)."""
-    from tasks import start_consumer
+    from tasks import start_consumers
 
     names = ["analyses", "scenarios"] if queue_name == "all" else [queue_name]
-    consumers = [start_consumer(current_app.extensions["queues"][name], workers) for name in names]
+    consumers = start_consumers(current_app._get_current_object(), workers, workers, names)
     click.echo(f"consuming {', '.join(names)} with {workers} threads each", err=True)
     try:
         while True:
@@ -257,8 +257,7 @@ def worker_command(queue_name, workers):
     except KeyboardInterrupt:
         pass
     finally:
-        for consumer in consumers:
-            consumer.stop(graceful=True)
+        consumers.stop()
         click.echo("stopped", err=True)
 
 
@@ -281,8 +280,7 @@ def serve_command(host, port, workers):
     except KeyboardInterrupt:
         pass
     finally:
-        for consumer in consumers:
-            consumer.stop(graceful=True)
+        consumers.stop()
         click.echo("stopped", err=True)
 
 

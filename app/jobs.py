@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
 import time
+from datetime import timedelta
 
 import numpy as np
 from flask import current_app
@@ -14,6 +18,7 @@ from .models import Job, utcnow
 from .security import QueueFull
 
 log = logging.getLogger(__name__)
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def engine():
@@ -28,13 +33,12 @@ def submit(owner: str, query: Query) -> Job:
         Job.owner == owner, Job.status.in_(("queued", "running"))))
     if waiting >= limit:
         raise QueueFull(limit)
-    job = Job(owner=owner, status="queued", query=resolved.to_dict())
+    job = Job(owner=owner, status="queued", query=resolved.to_dict(),
+              kind="scenario" if query.interventions else "analysis", enqueued_at=utcnow())
     db.session.add(job)
     db.session.commit()
     try:
-        tasks = current_app.extensions["tasks"]
-        task = (tasks.run_scenario if query.interventions else tasks.run_analysis)(job.id)
-        job.task_id = getattr(task, "id", None)
+        job.task_id = enqueue(job)
     except Exception as exc:  # the queue is down: say so rather than leave the job queued forever
         log.exception("could not enqueue job %s", job.id)
         job.status, job.error, job.finished_at = "failed", f"could not queue the analysis: {exc}", utcnow()
@@ -42,6 +46,13 @@ def submit(owner: str, query: Query) -> Job:
     db.session.commit()
     notify(job)
     return job
+
+
+def enqueue(job: Job) -> str | None:
+    """Put the job's task on its queue; scenarios have their own."""
+    tasks = current_app.extensions["tasks"]
+    task = (tasks.run_scenario if job.kind == "scenario" else tasks.run_analysis)(job.id)
+    return getattr(task, "id", None)
 
 
 def notify(job: Job) -> None:
@@ -72,14 +83,48 @@ def _transition(job_id: int, **changes) -> Job | None:
     return job
 
 
+def claim(job_id: int) -> bool:
+    """Take a queued job for this worker, atomically: a job delivered twice still runs once."""
+    now = utcnow()
+    claimed = db.session.execute(
+        db.update(Job).where(Job.id == job_id, Job.status == "queued").values(
+            status="running", started_at=now, heartbeat_at=now, updated_at=now, progress=None,
+            attempts=Job.attempts + 1, worker=WORKER_NAME)).rowcount == 1
+    db.session.commit()
+    return claimed
+
+
+class Heartbeat:
+    """Stamps the running job every few seconds, so that a dead worker's job can be told from a slow one."""
+
+    def __init__(self, app, job_id: int):
+        self.app, self.job_id, self.stop = app, job_id, threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id}")
+
+    def _beat(self):
+        interval = self.app.config["HEARTBEAT_SECONDS"]
+        while not self.stop.wait(interval):
+            with self.app.app_context():
+                db.session.execute(db.update(Job).where(Job.id == self.job_id, Job.status == "running")
+                                   .values(heartbeat_at=utcnow()))
+                db.session.commit()
+                db.session.remove()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+
+
 def run(job_id: int) -> None:
     """Run one analysis job: queued -> running -> done | failed."""
+    if not claim(job_id):
+        return  # deleted, or already taken by another consumer
     job = db.session.get(Job, job_id)
-    if job is None or job.status != "queued":
-        return  # deleted, or already run by another consumer
-    job = _transition(job_id, status="running", started_at=utcnow())
-    if job is None:
-        return
+    notify(job)
+    delay = current_app.config["FAULT_DELAY_SECONDS"]
     last = [0.0]
 
     def progress(message: str) -> None:
@@ -89,16 +134,85 @@ def run(job_id: int) -> None:
             last[0] = now
             _transition(job_id, progress=message[:200])
 
-    try:
-        result = engine().answer(Query.from_dict(job.query), progress=progress)
-        _transition(job_id, status="done", result=result.to_dict(), finished_at=utcnow())
-    except EngineError as exc:
-        _transition(job_id, status="failed", error=str(exc), finished_at=utcnow())
-    except Exception as exc:
-        log.exception("analysis job %s failed", job_id)
-        db.session.rollback()
-        _transition(job_id, status="failed", error=f"the analysis could not be computed ({type(exc).__name__})",
-                    finished_at=utcnow())
+    with Heartbeat(current_app._get_current_object(), job_id):
+        if delay:
+            time.sleep(delay)  # fault-injection tests only: leaves time to kill this worker mid-job
+        try:
+            result = engine().answer(Query.from_dict(job.query), progress=progress)
+            _transition(job_id, status="done", result=result.to_dict(), finished_at=utcnow(), progress=None)
+        except EngineError as exc:
+            _transition(job_id, status="failed", error=str(exc), finished_at=utcnow())
+        except Exception as exc:
+            log.exception("analysis job %s failed", job_id)
+            db.session.rollback()
+            _transition(job_id, status="failed",
+                        error=f"the analysis could not be computed ({type(exc).__name__})", finished_at=utcnow())
+
+
+def reap() -> dict:
+    """Recover jobs a dead worker or a restarted queue left behind; safe to run in every consumer at once.
+
+    - running, but no heartbeat for STALE_SECONDS: its worker died. Queued again (the claim makes a
+      second run impossible while the first is alive), or failed after MAX_ATTEMPTS.
+    - queued for LOST_SECONDS while its queue is empty: the queue lost it (Redis keeps nothing on
+      disk here). Enqueued again from the row.
+    """
+    config = current_app.config
+    now = utcnow()
+    counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
+    stale = now - timedelta(seconds=config["STALE_SECONDS"])
+    for job in db.session.scalars(db.select(Job).where(Job.status == "running", Job.heartbeat_at < stale)).all():
+        if job.attempts < config["MAX_ATTEMPTS"]:
+            values = {"status": "queued", "enqueued_at": now, "updated_at": now,
+                      "progress": "its worker stopped; queued again"}
+            key = "requeued"
+        else:
+            values = {"status": "failed", "finished_at": now, "updated_at": now,
+                      "error": f"the worker running it stopped, {job.attempts} times; not tried again"}
+            key = "failed"
+        moved = db.session.execute(db.update(Job).where(Job.id == job.id, Job.status == "running",
+                                                        Job.heartbeat_at < stale).values(**values)).rowcount
+        db.session.commit()
+        if moved:
+            counts[key] += 1
+            if key == "requeued":
+                enqueue(job)
+            notify(job)
+    lost = now - timedelta(seconds=config["LOST_SECONDS"])
+    for kind, queue in (("analysis", "analyses"), ("scenario", "scenarios")):
+        if current_app.extensions["queues"][queue].pending_count():
+            continue
+        for job in db.session.scalars(db.select(Job).where(Job.status == "queued", Job.kind == kind,
+                                                           Job.enqueued_at < lost)).all():
+            moved = db.session.execute(db.update(Job).where(Job.id == job.id, Job.status == "queued",
+                                                            Job.enqueued_at < lost)
+                                       .values(enqueued_at=now)).rowcount
+            db.session.commit()
+            if moved:
+                enqueue(job)
+                counts["reenqueued"] += 1
+    if any(counts.values()):
+        log.warning("recovered jobs: %s", counts)
+    return counts
+
+
+def start_reaper(app) -> threading.Event:
+    """A thread that runs reap() every REAPER_SECONDS in this consumer process; set the event to stop it."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(app.config["REAPER_SECONDS"]):
+            with app.app_context():
+                try:
+                    reap()
+                except Exception:  # the database or the queue is away: try again next round
+                    log.exception("reaper round failed")
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+
+    threading.Thread(target=loop, daemon=True, name="reaper").start()
+    return stop
 
 
 def preload() -> None:

@@ -42,6 +42,11 @@ class Job(db.Model):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     progress: Mapped[str | None] = mapped_column(String(200), nullable=True)
     task_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), default="analysis", index=True)  # or "scenario"
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(100), nullable=True)  # host:pid that ran it
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -49,7 +54,7 @@ class Job(db.Model):
 
     @property
     def is_scenario(self) -> bool:
-        return bool(self.query.get("interventions"))
+        return self.kind == "scenario"
 
     @property
     def finished(self) -> bool:

@@ -47,10 +47,25 @@ def init_app(app):
     return queues
 
 
-def start_consumers(app, workers: int = 2, scenario_workers: int = 1) -> list:
-    """The embedded worker: consumers for both queues in this process's threads."""
-    return [start_consumer(app.extensions["queues"]["analyses"], workers),
-            start_consumer(app.extensions["queues"]["scenarios"], scenario_workers)]
+class Consumers:
+    """Consumers of one or both queues in this process's threads, and the reaper beside them."""
+
+    def __init__(self, app, queues: list[str], workers: int, scenario_workers: int):
+        from app.jobs import start_reaper
+
+        self.consumers = [start_consumer(app.extensions["queues"][name],
+                                         scenario_workers if name == "scenarios" else workers) for name in queues]
+        self.reaper = start_reaper(app)
+
+    def stop(self, graceful: bool = True) -> None:
+        self.reaper.set()
+        for consumer in self.consumers:
+            consumer.stop(graceful=graceful)
+
+
+def start_consumers(app, workers: int = 2, scenario_workers: int = 1, queues=("analyses", "scenarios")) -> Consumers:
+    """The embedded worker (or `flask worker`): consumers for the queues in this process's threads."""
+    return Consumers(app, list(queues), workers, scenario_workers)
 
 
 def start_consumer(huey, workers: int = 2):

@@ -72,8 +72,7 @@ def live_server(shared_store, tmp_path):
         yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
     finally:
         server.shutdown()
-        for consumer in consumers:
-            consumer.stop(graceful=True)
+        consumers.stop()
 
 
 @pytest.fixture()
