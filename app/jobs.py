@@ -39,9 +39,9 @@ def submit(owner: str, query: Query) -> Job:
     db.session.commit()
     try:
         job.task_id = enqueue(job)
-    except Exception as exc:  # the queue is down: say so rather than leave the job queued forever
-        log.exception("could not enqueue job %s", job.id)
-        job.status, job.error, job.finished_at = "failed", f"could not queue the analysis: {exc}", utcnow()
+    except Exception:  # the queue is away: the row stays queued and the reaper enqueues it once it is back
+        log.warning("could not enqueue job %s; the reaper will", job.id, exc_info=True)
+        job.progress = "waiting for the queue to come back"
     job.updated_at = utcnow()
     db.session.commit()
     notify(job)
