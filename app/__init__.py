@@ -12,12 +12,23 @@ from .engine import Engine, Store
 
 
 def _secret_key(instance: Path) -> str:
-    """A key made on first start and kept in the instance folder, so sessions survive restarts."""
+    """A key made on first start and kept in the instance folder, so sessions survive restarts.
+
+    Written to a temporary file and linked into place, so that processes starting together all
+    read the same complete key.
+    """
     path = instance / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        staged = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
+        try:
+            os.link(staged, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            os.unlink(staged)
     return path.read_text().strip()
 
 

@@ -298,7 +298,35 @@ def bench_web_command(analyses, dataset, interventions):
                                         interventions=interventions), indent=1))
 
 
+@click.command("load")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True)
+@click.option("--users", default=200, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--analyses", default=5, show_default=True, type=click.IntRange(1, 15))
+@click.option("--dataset", default="demo", show_default=True)
+def load_command(url, users, analyses, dataset):
+    """Simulate users against a running server: page, websocket, analyses waited for; print one JSON object."""
+    from .load import run_load
+
+    if not url.startswith(("http://127.", "http://localhost")):
+        raise click.BadParameter("load tests go to this machine only (http://127.x.x.x or localhost)", param_hint="--url")
+    click.echo(json.dumps(run_load(url, users, analyses, dataset), indent=1))
+
+
+@click.command("load-production")
+@click.option("--users", default=200, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--analyses", default=5, show_default=True, type=click.IntRange(1, 15))
+@click.option("--dataset", default="demo", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+def load_production_command(users, analyses, dataset, port):
+    """Start gunicorn and two consumers on DATABASE_URL and REDIS_URL, load them, report, stop them."""
+    from .load import run_production_load
+
+    click.echo(json.dumps(run_production_load(users, analyses, dataset, port, _log), indent=1))
+
+
 def init_app(app):
+    app.cli.add_command(load_command)
+    app.cli.add_command(load_production_command)
     app.cli.add_command(bench_web_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)

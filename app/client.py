@@ -14,15 +14,15 @@ from simple_websocket import Client
 class Session:
     """One browser session: its own cookie jar, so its own jobs."""
 
-    def __init__(self, base: str):
-        self.base = base
+    def __init__(self, base: str, timeout: float = 10.0):
+        self.base, self.timeout = base, timeout
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
         try:
-            with self.opener.open(req, timeout=10) as response:
+            with self.opener.open(req, timeout=self.timeout) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()

@@ -34,7 +34,9 @@ def updates(ws):
         sent = {job.id: job.updated_at for job in jobs}
         newest = max(sent, default=0)
         checked = max(sent.values(), default=None)
-        ws.send(render_template("_queue_list.html", queue=jobs, oob=True))
+        first = render_template("_queue_list.html", queue=jobs, oob=True)
+        db.session.close()  # give the connection back: a socket may stay open for hours
+        ws.send(first)
         while True:
             try:
                 changed = {inbox.get(timeout=poll)}
@@ -43,7 +45,6 @@ def updates(ws):
             except queue.Empty:
                 changed = None
             ws.receive(timeout=0)  # raises ConnectionClosed once the browser has gone
-            db.session.expire_all()
             if changed is None:
                 # a worker in another process: find its changes in the database
                 query = db.select(Job).where(Job.owner == owner)
@@ -68,6 +69,7 @@ def updates(ws):
                 parts.append(job_fragments(job, known=job_id in sent, newest=is_new or job_id == newest))
                 sent[job_id] = job.updated_at
                 checked = job.updated_at if checked is None else max(checked, job.updated_at)
+            db.session.close()
             if parts:
                 ws.send("".join(parts))
     except ConnectionClosed:

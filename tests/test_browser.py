@@ -131,3 +131,49 @@ def test_scenario_builder_with_javascript_and_axe(live_server, browser):
     page.wait_for_url("**/scenarios?saved=1")
     assert "Less electricity" in page.inner_text("main")
     context.close()
+
+
+def test_an_open_page_recovers_after_the_web_process_restarts(shared_store, tmp_path, browser):
+    """The server process is stopped and started again (same database, same port): the page's
+    websocket reconnects by itself and the page shows what happened meanwhile, without a reload."""
+    import signal
+    import subprocess
+    import sys
+
+    from .test_processes import free_port, wait_until_up
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "RAMASCENE_STORE_PATH": str(shared_store.root),
+           "RAMASCENE_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "RAMASCENE_HUEY_PATH": str(tmp_path / "huey.sqlite3"), "RAMASCENE_SECRET_KEY": "restart-test"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, cwd=root,
+                   check=True, capture_output=True)
+    port = free_port()
+
+    def serve():
+        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--port", str(port)],
+                                   env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until_up(f"http://127.0.0.1:{port}/")
+        return process
+
+    server = serve()
+    context = browser.new_context(base_url=f"http://127.0.0.1:{port}")
+    page = context.new_page()
+    page.add_init_script("document.addEventListener('htmx:wsOpen', () => { window.opened = (window.opened || 0) + 1; });")
+    try:
+        page.goto("/")
+        page.wait_for_function("window.opened === 1", timeout=10_000)
+        page.evaluate("window.sameDocument = true")
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
+        server = serve()
+        response = page.request.post("/api/v1/analyses", data={"dataset": "demo", "indicator": "value_added",
+                                                                "perspective": "production", "by": "region"})
+        job_id = response.json()["id"]
+        page.wait_for_selector(f"#queue-list #job-{job_id}.status-done", timeout=30_000)
+        assert page.evaluate("window.sameDocument") is True
+        assert page.evaluate("window.opened") >= 2  # the socket was opened again
+    finally:
+        context.close()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)

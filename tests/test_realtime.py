@@ -128,3 +128,12 @@ def test_no_session_no_socket(live_server):
     except ConnectionClosed:
         closed = True
     assert closed
+
+
+def test_the_load_tool_runs_users_end_to_end(live_server):
+    from app.load import run_load
+
+    report = run_load(live_server.url, users=4, analyses=2, dataset="demo", timeout=30, processes=2)
+    assert report["errors"] == 0, report["error_examples"]
+    assert report["jobs_done"] == 8 and report["client_processes"] == 2
+    assert 0 < report["submit_to_done_ms"]["p50"] <= report["submit_to_done_ms"]["max"]
