@@ -9,7 +9,7 @@ from .engine import EngineError, Query, QueryError
 from .extensions import db
 from .models import Job
 from .openapi import openapi_document
-from .ownership import MAX_ID, current_owner
+from .ownership import current_owner, owned_or_none
 from .security import csrf, limiter, submit_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -55,9 +55,7 @@ def dataset(name: str):
 
 
 def _owned(job_id: int) -> Job | None:
-    owner = current_owner(create=False)
-    job = db.session.get(Job, job_id) if 0 < job_id <= MAX_ID else None
-    return job if job is not None and owner is not None and job.owner == owner else None
+    return owned_or_none(Job, job_id)
 
 
 @bp.post("/analyses")

@@ -239,6 +239,17 @@ def bench_command(dataset, queries, vs_pymrio, scenarios):
     click.echo(json.dumps(report, indent=1))
 
 
+def _until_interrupted(run, consumers) -> None:
+    """Run until Ctrl-C or SIGTERM (both arrive as KeyboardInterrupt), then stop the consumers gracefully."""
+    try:
+        run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumers.stop()
+        click.echo("stopped", err=True)
+
+
 @click.command("worker")
 @click.option("--queue", "queue_name", type=click.Choice(["all", "analyses", "scenarios"]), default="all",
               show_default=True, help="Which queue to consume; scenarios have their own so they never delay analyses.")
@@ -251,14 +262,7 @@ def worker_command(queue_name, workers):
     names = ["analyses", "scenarios"] if queue_name == "all" else [queue_name]
     consumers = start_consumers(current_app._get_current_object(), workers, workers, names)
     click.echo(f"consuming {', '.join(names)} with {workers} threads each", err=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        consumers.stop()
-        click.echo("stopped", err=True)
+    _until_interrupted(lambda: time.sleep(10**9), consumers)
 
 
 @click.command("serve")
@@ -275,13 +279,7 @@ def serve_command(host, port, workers):
     app = current_app._get_current_object()
     consumers = start_consumers(app, workers)
     click.echo(f"RaMa-Scene on http://{host}:{port}/ with {workers} embedded worker threads", err=True)
-    try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        consumers.stop()
-        click.echo("stopped", err=True)
+    _until_interrupted(lambda: run_simple(host, port, app, threaded=True, use_reloader=False), consumers)
 
 
 @click.command("bench-web")

@@ -27,10 +27,20 @@ def owned_jobs() -> list[Job]:
     return db.session.scalars(db.select(Job).where(Job.owner == owner).order_by(Job.id.desc())).all()
 
 
+def owned_or_none(model, row_id: int):
+    """The row (a job, a scenario) if this session made it, else None, as for a row that does not exist."""
+    owner = current_owner(create=False)
+    row = db.session.get(model, row_id) if 0 < row_id <= MAX_ID else None
+    return row if row is not None and owner is not None and row.owner == owner else None
+
+
+def owned_or_404(model, row_id: int):
+    row = owned_or_none(model, row_id)
+    if row is None:
+        abort(404)
+    return row
+
+
 def owned_job_or_404(job_id: int) -> Job:
     """The job if this session made it; 404 otherwise, the same as for a job that does not exist."""
-    owner = current_owner(create=False)
-    job = db.session.get(Job, job_id) if 0 < job_id <= MAX_ID else None
-    if job is None or owner is None or job.owner != owner:
-        abort(404)
-    return job
+    return owned_or_404(Job, job_id)

@@ -11,7 +11,7 @@ from .engine.query import Query
 from .engine.scenario import FIELDS, FINAL_DEMAND, MAX_INTERVENTIONS, Intervention, check_interventions
 from .extensions import db
 from .models import Scenario
-from .ownership import MAX_ID, current_owner, owned_job_or_404
+from .ownership import current_owner, owned_job_or_404, owned_or_404
 from .security import limiter, submit_limit
 
 bp = Blueprint("scenarios", __name__)
@@ -32,11 +32,7 @@ def owned_scenarios(dataset: str | None = None) -> list[Scenario]:
 
 
 def owned_scenario_or_404(scenario_id: int) -> Scenario:
-    owner = current_owner(create=False)
-    scenario = db.session.get(Scenario, scenario_id) if 0 < scenario_id <= MAX_ID else None
-    if scenario is None or owner is None or scenario.owner != owner:
-        abort(404)
-    return scenario
+    return owned_or_404(Scenario, scenario_id)
 
 
 def blank(dataset) -> dict:

@@ -24,6 +24,21 @@ def receive_until(ws, pattern: str, timeout: float = 10.0) -> list[str]:
     raise AssertionError(f"no message matching {pattern!r} in {timeout} s; got {messages}")
 
 
+def connected(live_server):
+    """A browser session with its page loaded and its websocket open (the first queue message read)."""
+    browser = Session(live_server.url)
+    browser.get("/")
+    ws = browser.websocket()
+    ws.receive(timeout=5)
+    return browser, ws
+
+
+def submit_and_wait(browser, ws) -> int:
+    job_id = browser.post_json("/api/v1/analyses", QUERY)[1]["id"]
+    receive_until(ws, rf'job-{job_id}" class="job status-done')
+    return job_id
+
+
 def statuses(messages: list[str], job_id: int) -> list[str]:
     return [m for msg in messages for m in re.findall(rf'id="job-{job_id}" class="job status-(\w+)"', msg)]
 
@@ -70,12 +85,8 @@ def test_another_session_hears_nothing_of_it(live_server):
 
 
 def test_a_reconnect_gets_the_current_state(live_server):
-    browser = Session(live_server.url)
-    browser.get("/")
-    ws = browser.websocket()
-    ws.receive(timeout=5)
-    job_id = browser.post_json("/api/v1/analyses", QUERY)[1]["id"]
-    receive_until(ws, rf'job-{job_id}" class="job status-done')
+    browser, ws = connected(live_server)
+    job_id = submit_and_wait(browser, ws)
     ws.close()
     again = browser.websocket()
     try:
@@ -87,13 +98,9 @@ def test_a_reconnect_gets_the_current_state(live_server):
 
 def test_a_change_made_by_another_process_is_found_in_the_database(live_server):
     """A consumer in another process cannot reach this process's hub; the socket reads the row."""
-    browser = Session(live_server.url)
-    browser.get("/")
-    ws = browser.websocket()
+    browser, ws = connected(live_server)
     try:
-        ws.receive(timeout=5)
-        job_id = browser.post_json("/api/v1/analyses", QUERY)[1]["id"]
-        receive_until(ws, rf'job-{job_id}" class="job status-done')
+        job_id = submit_and_wait(browser, ws)
         with live_server.app.app_context():
             job = db.session.get(Job, job_id)
             job.status, job.error, job.updated_at = "failed", "changed elsewhere", utcnow()
@@ -105,13 +112,9 @@ def test_a_change_made_by_another_process_is_found_in_the_database(live_server):
 
 
 def test_a_deleted_job_disappears_from_open_pages(live_server):
-    browser = Session(live_server.url)
-    browser.get("/")
-    ws = browser.websocket()
+    browser, ws = connected(live_server)
     try:
-        ws.receive(timeout=5)
-        job_id = browser.post_json("/api/v1/analyses", QUERY)[1]["id"]
-        receive_until(ws, rf'job-{job_id}" class="job status-done')
+        job_id = submit_and_wait(browser, ws)
         assert browser.request("DELETE", f"/api/v1/analyses/{job_id}")[0] == 204
         receive_until(ws, rf'<li id="job-{job_id}" hx-swap-oob="delete">')
     finally:
