@@ -53,6 +53,11 @@ def create_app(test_config=None):
         WTF_CSRF_TIME_LIMIT=None,      # tokens live as long as the session: no expiry in an open tab
         SUBMIT_RATE_LIMIT="60 per minute",
         MAX_QUEUED_PER_SESSION=15,     # RaMa-Scene's own cap
+        # a new cookie is free to take: these two bound what one address and everyone together can queue
+        MAX_QUEUED_PER_ADDRESS=30,
+        MAX_QUEUED_TOTAL=500,
+        SUBMIT_RATE_LIMIT_PER_ADDRESS="300 per minute",
+        QUEUE_RETRY_SECONDS=5,         # Retry-After of a 429 for a full queue
         TRUST_PROXY=False,             # behind a TLS proxy: trust its X-Forwarded-* headers
         HEARTBEAT_SECONDS=5.0,         # a running job's worker stamps it this often
         STALE_SECONDS=20.0,            # no stamp for this long: the worker is dead, the job is queued again
@@ -81,7 +86,7 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
 
-    from . import api, cli, notify, pages, realtime, scenarios, security
+    from . import api, cli, notify, ownership, pages, realtime, scenarios, security
     from .extensions import db, migrate, sock
 
     if app.config["TRUST_PROXY"]:
@@ -104,6 +109,7 @@ def create_app(test_config=None):
     app.extensions["hub"] = notify.RedisHub(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else notify.Hub()
 
     cli.init_app(app)
+    app.url_map.converters["public_id"] = ownership.PublicIdConverter
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(realtime.bp)

@@ -9,8 +9,8 @@ from .engine import EngineError, Query, QueryError
 from .extensions import db
 from .models import Job
 from .openapi import openapi_document
-from .ownership import current_owner, owned_or_none
-from .security import csrf, limiter, submit_limit
+from .ownership import client_key, current_owner, owned_or_none
+from .security import csrf, limit_submissions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # JSON only (415 otherwise) and cookies SameSite=Lax: a cross-site page cannot send these requests
@@ -54,12 +54,12 @@ def dataset(name: str):
                                    for i in d.indicators]})
 
 
-def _owned(job_id: int) -> Job | None:
+def _owned(job_id: str) -> Job | None:
     return owned_or_none(Job, job_id)
 
 
 @bp.post("/analyses")
-@limiter.limit(submit_limit)
+@limit_submissions
 def create_analysis():
     """Queue an analysis; 202 with its id, status and URL."""
     if not request.is_json:
@@ -68,13 +68,14 @@ def create_analysis():
     if data is None:
         return _error(400, "the body is not valid JSON", "body")
     query = Query.from_dict(data)
-    job = jobs.submit(current_owner(), query)
-    url = url_for("api.get_analysis", job_id=job.id)
-    return jsonify({"id": job.id, "status": job.status, "url": url}), 202, {"Location": url}
+    job = jobs.submit(current_owner(), query, client_key())
+    url = url_for("api.get_analysis", job_id=job.public_id)
+    return jsonify({"id": job.public_id, "number": job.number, "status": job.status, "url": url}), 202, \
+        {"Location": url}
 
 
-@bp.get("/analyses/<int(max=2147483647):job_id>")
-def get_analysis(job_id: int):
+@bp.get("/analyses/<public_id:job_id>")
+def get_analysis(job_id: str):
     """One analysis of this session: status, query, result, error."""
     job = _owned(job_id)
     if job is None:
@@ -83,8 +84,8 @@ def get_analysis(job_id: int):
     return jsonify(body)
 
 
-@bp.delete("/analyses/<int(max=2147483647):job_id>")
-def delete_analysis(job_id: int):
+@bp.delete("/analyses/<public_id:job_id>")
+def delete_analysis(job_id: str):
     """Delete one analysis of this session."""
     job = _owned(job_id)
     if job is None:

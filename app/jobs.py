@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from flask import current_app
@@ -25,15 +25,36 @@ def engine():
     return current_app.extensions["engine"]
 
 
-def submit(owner: str, query: Query) -> Job:
-    """Check the query, write the job row, enqueue its task. Raises QueryError before writing anything."""
+def check_caps(owner: str, client: str | None) -> None:
+    """Refuse a new job (429, with when to retry) when the session, its address or the server has too many
+    waiting or running. New cookies are free to take, so the address and total caps are what bound a flood."""
+    config = current_app.config
+    waiting = Job.status.in_(("queued", "running"))
+
+    def count(condition):
+        return db.func.coalesce(db.func.sum(db.case((condition, 1), else_=0)), 0)
+
+    mine, address, total = db.session.execute(
+        db.select(count(Job.owner == owner), count(Job.client == client), db.func.count()).where(waiting)).one()
+    retry = int(config["QUEUE_RETRY_SECONDS"])
+    if mine >= config["MAX_QUEUED_PER_SESSION"]:
+        raise QueueFull(f"you have {mine} analyses waiting or running (at most "
+                        f"{config['MAX_QUEUED_PER_SESSION']}); wait for some to finish or delete them, then "
+                        f"submit again", retry)
+    if client is not None and address >= config["MAX_QUEUED_PER_ADDRESS"]:
+        raise QueueFull(f"your address has {address} analyses waiting or running (at most "
+                        f"{config['MAX_QUEUED_PER_ADDRESS']}); try again in {retry} s", retry)
+    if total >= config["MAX_QUEUED_TOTAL"]:
+        raise QueueFull(f"the server has {total} analyses waiting or running (at most "
+                        f"{config['MAX_QUEUED_TOTAL']}); try again in {retry} s", retry)
+
+
+def submit(owner: str, query: Query, client: str | None = None) -> Job:
+    """Check the query and the caps, write the job row, enqueue its task. Raises before writing anything."""
     _, resolved = engine().resolve(query)
-    limit = current_app.config["MAX_QUEUED_PER_SESSION"]
-    waiting = db.session.scalar(db.select(db.func.count()).select_from(Job).where(
-        Job.owner == owner, Job.status.in_(("queued", "running"))))
-    if waiting >= limit:
-        raise QueueFull(limit)
-    job = Job(owner=owner, status="queued", query=resolved.to_dict(),
+    check_caps(owner, client)
+    number = (db.session.scalar(db.select(db.func.max(Job.number)).where(Job.owner == owner)) or 0) + 1
+    job = Job(owner=owner, client=client, number=number, status="queued", query=resolved.to_dict(),
               kind="scenario" if query.interventions else "analysis", enqueued_at=utcnow())
     db.session.add(job)
     db.session.commit()
@@ -83,6 +104,53 @@ def _transition(job_id: int, **changes) -> Job | None:
     return job
 
 
+FAIR_WINDOW = timedelta(minutes=10)
+NEVER = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def fair_order(kind: str) -> list[int]:
+    """Queued jobs of one queue in the order they should run: round robin over addresses, then over
+    sessions within an address, oldest job first within a session.
+
+    A task on the queue is a turn, not a particular job: whichever consumer takes a task runs the job
+    that is next in this order. So a flood from one address (however many cookies it takes) gets one
+    turn in each round, and another user's first job waits for at most one job per busy address.
+    """
+    queued = db.session.execute(db.select(Job.id, Job.owner, Job.client).where(
+        Job.status == "queued", Job.kind == kind).order_by(Job.id)).all()
+    if not queued:
+        return []
+    since = utcnow() - FAIR_WINDOW
+    recent = db.session.execute(db.select(Job.owner, Job.client, Job.status, Job.started_at).where(
+        Job.kind == kind, Job.started_at > since)).all()
+    served_client, served_owner, running_client, running_owner = {}, {}, {}, {}
+    for owner, client, status, started in recent:
+        served_client[client] = max(served_client.get(client, NEVER), started)
+        served_owner[owner] = max(served_owner.get(owner, NEVER), started)
+        if status == "running":
+            running_client[client] = running_client.get(client, 0) + 1
+            running_owner[owner] = running_owner.get(owner, 0) + 1
+    first = {}
+    for job_id, owner, client in queued:
+        first.setdefault((client, owner), job_id)  # each session's oldest job is its candidate
+    candidates = sorted(first.items(), key=lambda item: (
+        running_client.get(item[0][0], 0), served_client.get(item[0][0], NEVER),
+        running_owner.get(item[0][1], 0), served_owner.get(item[0][1], NEVER), item[1]))
+    return [job_id for _, job_id in candidates]
+
+
+def claim_next(kind: str) -> int | None:
+    """Claim the next job of this queue in fair order; None when nothing is waiting."""
+    for _ in range(3):  # another consumer may take a candidate first: look again
+        order = fair_order(kind)
+        if not order:
+            return None
+        for job_id in order[:8]:
+            if claim(job_id):
+                return job_id
+    return None
+
+
 def claim(job_id: int) -> bool:
     """Take a queued job for this worker, atomically: a job delivered twice still runs once."""
     now = utcnow()
@@ -118,10 +186,11 @@ class Heartbeat:
         self.stop.set()
 
 
-def run(job_id: int) -> None:
-    """Run one analysis job: queued -> running -> done | failed."""
-    if not claim(job_id):
-        return  # deleted, or already taken by another consumer
+def run(kind: str) -> None:
+    """Take one turn on a queue: run the next job in fair order, queued -> running -> done | failed."""
+    job_id = claim_next(kind)
+    if job_id is None:
+        return  # nothing waiting: its job was deleted, or run in an earlier turn
     job = db.session.get(Job, job_id)
     notify(job)
     delay = current_app.config["FAULT_DELAY_SECONDS"]

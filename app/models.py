@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
 
@@ -16,17 +18,50 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UTCDateTime(TypeDecorator):
+    """A moment in UTC, always timezone-aware in Python.
+
+    SQLite keeps no time zone and hands back naive datetimes; comparing those with aware ones
+    (the reaper's "no heartbeat since", the ORM's in-session evaluation of an UPDATE) raises.
+    Every moment the app stores is UTC, so it is stored as UTC and read back as UTC everywhere.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)  # one text format, so comparisons in SQL hold
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def new_public_id() -> str:
+    """An unguessable id for URLs and the API (128 bits); integer keys stay inside the database."""
+    return secrets.token_hex(16)
+
+
+PUBLIC_ID_PATTERN = r"[0-9a-f]{32}"
+
+
 class Scenario(db.Model):
     """A named, ordered list of interventions saved by one browser session."""
 
     __tablename__ = "scenario"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     owner: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(100))
     dataset: Mapped[str] = mapped_column(String(64))
     interventions: Mapped[list] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Job(db.Model):
@@ -35,7 +70,10 @@ class Job(db.Model):
     __tablename__ = "job"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     owner: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[int] = mapped_column(Integer, default=1)  # 1, 2, 3 ... within its owner's queue
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # keyed hash of the address
     status: Mapped[str] = mapped_column(String(16), default="queued")
     query: Mapped[dict] = mapped_column(JSON)
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
@@ -45,12 +83,12 @@ class Job(db.Model):
     kind: Mapped[str] = mapped_column(String(16), default="analysis", index=True)  # or "scenario"
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(100), nullable=True)  # host:pid that ran it
-    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     @property
     def is_scenario(self) -> bool:
@@ -60,24 +98,18 @@ class Job(db.Model):
     def finished(self) -> bool:
         return self.status in ("done", "failed")
 
-    def _aware(self, moment: datetime | None) -> datetime | None:
-        # SQLite hands back naive datetimes; every stored time is UTC
-        if moment is not None and moment.tzinfo is None:
-            return moment.replace(tzinfo=timezone.utc)
-        return moment
-
     @property
     def elapsed_seconds(self) -> float | None:
         """Run time so far (running) or in all (finished)."""
-        started = self._aware(self.started_at)
+        started = self.started_at
         if started is None:
             return None
-        end = self._aware(self.finished_at) or utcnow()
+        end = self.finished_at or utcnow()
         return max(0.0, (end - started).total_seconds())
 
     def to_api(self) -> dict:
-        return {"id": self.id, "status": self.status, "query": self.query, "result": self.result,
+        return {"id": self.public_id, "number": self.number, "status": self.status, "query": self.query, "result": self.result,
                 "error": self.error, "progress": self.progress,
-                "created_at": self._aware(self.created_at).isoformat(),
-                "started_at": self.started_at and self._aware(self.started_at).isoformat(),
-                "finished_at": self.finished_at and self._aware(self.finished_at).isoformat()}
+                "created_at": self.created_at.isoformat(),
+                "started_at": self.started_at and self.started_at.isoformat(),
+                "finished_at": self.finished_at and self.finished_at.isoformat()}

@@ -1,14 +1,32 @@
-"""Every job belongs to the browser session that made it; nobody else can read or delete it."""
+"""Every job and scenario belongs to the browser session that made it; nobody else can read or delete it.
 
+Rows are found by their public id (128 random bits), never by the integer key: ids in URLs and the
+API say nothing about how many analyses the server has run.
+"""
+
+import hashlib
+import hmac
+import re
 import secrets
 
-from flask import abort, session
+from flask import abort, current_app, request, session
+from werkzeug.routing import BaseConverter
 
 from .extensions import db
-from .models import Job
+from .models import PUBLIC_ID_PATTERN, Job
 
 OWNER_KEY = "owner"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database the app runs on
+_PUBLIC_ID = re.compile(PUBLIC_ID_PATTERN + r"\Z")
+
+
+class PublicIdConverter(BaseConverter):
+    """`<public_id:name>` in a route: exactly 32 ASCII hex digits, nothing else matches."""
+
+    regex = PUBLIC_ID_PATTERN
+
+
+def is_public_id(value) -> bool:
+    return isinstance(value, str) and _PUBLIC_ID.match(value) is not None
 
 
 def current_owner(create: bool = True) -> str | None:
@@ -27,20 +45,30 @@ def owned_jobs() -> list[Job]:
     return db.session.scalars(db.select(Job).where(Job.owner == owner).order_by(Job.id.desc())).all()
 
 
-def owned_or_none(model, row_id: int):
+def owned_or_none(model, public_id: str):
     """The row (a job, a scenario) if this session made it, else None, as for a row that does not exist."""
     owner = current_owner(create=False)
-    row = db.session.get(model, row_id) if 0 < row_id <= MAX_ID else None
-    return row if row is not None and owner is not None and row.owner == owner else None
+    if owner is None or not is_public_id(public_id):
+        return None
+    return db.session.scalar(db.select(model).where(model.public_id == public_id, model.owner == owner))
 
 
-def owned_or_404(model, row_id: int):
-    row = owned_or_none(model, row_id)
+def owned_or_404(model, public_id: str):
+    row = owned_or_none(model, public_id)
     if row is None:
         abort(404)
     return row
 
 
-def owned_job_or_404(job_id: int) -> Job:
+def owned_job_or_404(public_id: str) -> Job:
     """The job if this session made it; 404 otherwise, the same as for a job that does not exist."""
-    return owned_or_404(Job, job_id)
+    return owned_or_404(Job, public_id)
+
+
+def client_key() -> str:
+    """The requesting address as a keyed hash: caps and fair turns count per address, and the database
+    never holds an address. Behind a proxy (TRUST_PROXY) the address is the one the proxy reports."""
+    address = request.remote_addr or "unknown"
+    digest = hmac.new(current_app.secret_key.encode() if isinstance(current_app.secret_key, str)
+                      else current_app.secret_key, address.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

@@ -10,8 +10,8 @@ from .engine import EngineError, Query, QueryError
 from .engine.hierarchy import ROOT
 from .extensions import db
 from .models import Job
-from .ownership import current_owner, owned_job_or_404, owned_jobs
-from .security import limiter, submit_limit
+from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_jobs
+from .security import limit_submissions
 
 bp = Blueprint("pages", __name__)
 
@@ -117,7 +117,7 @@ def query_from_form(form) -> tuple[Query | None, dict, dict]:
 
 def page_context(a: int | None = None, b: int | None = None, dataset: str | None = None) -> dict:
     queue = owned_jobs()
-    by_id = {job.id: job for job in queue}  # ids of other sessions, or absurd ones, are simply absent
+    by_id = {job.public_id: job for job in queue}  # ids of other sessions, or absurd ones, are simply absent
     panel_a = by_id.get(a) if a is not None else (queue[0] if queue else None)
     panel_b = by_id.get(b) if b is not None else None
     if (a is not None and panel_a is None) or (b is not None and panel_b is None):
@@ -125,14 +125,14 @@ def page_context(a: int | None = None, b: int | None = None, dataset: str | None
     return {"form": form_state(dataset), "queue": queue, "panel_a": panel_a, "panel_b": panel_b}
 
 
-def id_arg(name: str) -> int | None:
-    """An optional analysis id from the query string; anything else but digits is a 400 naming it."""
+def id_arg(name: str) -> str | None:
+    """An optional public id (of an analysis or scenario) from the query string; anything else is a 400 naming it."""
     value = request.args.get(name)
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit()) or len(value) > 10:
-        abort(400, description=f"{name} must be the number of one of your analyses")
-    return int(value)
+    if not is_public_id(value):
+        abort(400, description=f"{name} must be the id of one of your analyses")
+    return value
 
 
 def dataset_arg() -> str | None:
@@ -160,7 +160,7 @@ def query_form():
 
 
 @bp.post("/analyses")
-@limiter.limit(submit_limit)
+@limit_submissions
 def submit():
     """Queue an analysis for this session; a fragment for htmx, 303 to its page otherwise."""
     query, values, errors = query_from_form(request.form)
@@ -175,14 +175,14 @@ def submit():
         context = page_context()
         context["form"] = form
         return render_template("index.html", **context), 422
-    job = jobs.submit(current_owner(), query)
+    job = jobs.submit(current_owner(), query, client_key())
     if is_htmx():
         return render_template("_submitted.html", job=job)
-    return redirect(url_for("pages.analysis", job_id=job.id), 303)
+    return redirect(url_for("pages.analysis", job_id=job.public_id), 303)
 
 
-@bp.get("/analyses/<int(max=2147483647):job_id>")
-def analysis(job_id: int):
+@bp.get("/analyses/<public_id:job_id>")
+def analysis(job_id: str):
     """One analysis: its status until done, then its result. A panel fragment for htmx."""
     job = owned_job_or_404(job_id)
     side = request.args.get("side", "a")
@@ -196,33 +196,35 @@ def analysis(job_id: int):
     return render_template("analysis.html", job=job, queue=owned_jobs())
 
 
-@bp.get("/analyses/<int(max=2147483647):job_id>.csv")
-def download_csv(job_id: int):
+@bp.get("/analyses/<public_id:job_id>.csv")
+def download_csv(job_id: str):
     """The result as CSV, with the query on every row."""
     job = owned_job_or_404(job_id)
     if job.result is None:
         abort(404)
     return Response(presenting.csv_text(job), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.id}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.number}.csv"'})
 
 
-@bp.get("/analyses/<int(max=2147483647):job_id>.svg")
-def download_svg(job_id: int):
+@bp.get("/analyses/<public_id:job_id>.svg")
+def download_svg(job_id: str):
     """The result's chart as an SVG file."""
     job = owned_job_or_404(job_id)
     if job.result is None:
         abort(404)
-    svg = presenting.chart(job.query, job.result, f"chart-{job.id}")
+    svg = presenting.chart(job.query, job.result, f"chart-{job.public_id}")
     return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml",
-                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.id}.svg"'})
+                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.number}.svg"'})
 
 
-@bp.post("/analyses/<int(max=2147483647):job_id>/delete")
-def delete(job_id: int):
+@bp.post("/analyses/<public_id:job_id>/delete")
+def delete(job_id: str):
     """Delete one queue item."""
-    jobs.delete([owned_job_or_404(job_id)])
+    job = owned_job_or_404(job_id)
+    gone = {"public_id": job.public_id, "number": job.number}
+    jobs.delete([job])
     if is_htmx():
-        return render_template("_deleted.html", job_id=job_id)
+        return render_template("_deleted.html", job=gone)
     return redirect(url_for("pages.index"), 303)
 
 

@@ -32,6 +32,7 @@ def updates(ws):
     try:
         jobs = db.session.scalars(db.select(Job).where(Job.owner == owner).order_by(Job.id.desc())).all()
         sent = {job.id: job.updated_at for job in jobs}
+        public = {job.id: job.public_id for job in jobs}  # a deleted job's element is removed by its public id
         newest = max(sent, default=0)
         checked = max(sent.values(), default=None)
         first = render_template("_queue_list.html", queue=jobs, oob=True)
@@ -59,8 +60,8 @@ def updates(ws):
                 job = found.get(job_id)
                 if job is None or job.owner != owner:
                     if job_id in sent:
-                        parts.append(f'<li id="job-{job_id}" hx-swap-oob="delete"></li>')
-                        del sent[job_id]
+                        parts.append(f'<li id="job-{public[job_id]}" hx-swap-oob="delete"></li>')
+                        del sent[job_id], public[job_id]
                     continue
                 if sent.get(job_id) == job.updated_at:
                     continue
@@ -68,6 +69,7 @@ def updates(ws):
                 newest = max(newest, job_id)
                 parts.append(job_fragments(job, known=job_id in sent, newest=is_new or job_id == newest))
                 sent[job_id] = job.updated_at
+                public[job_id] = job.public_id
                 checked = job.updated_at if checked is None else max(checked, job.updated_at)
             db.session.close()
             if parts:

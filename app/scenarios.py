@@ -11,8 +11,8 @@ from .engine.query import Query
 from .engine.scenario import FIELDS, FINAL_DEMAND, MAX_INTERVENTIONS, Intervention, check_interventions
 from .extensions import db
 from .models import Scenario
-from .ownership import current_owner, owned_job_or_404, owned_or_404
-from .security import limiter, submit_limit
+from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_or_404
+from .security import limit_submissions
 
 bp = Blueprint("scenarios", __name__)
 
@@ -31,7 +31,7 @@ def owned_scenarios(dataset: str | None = None) -> list[Scenario]:
     return db.session.scalars(query).all()
 
 
-def owned_scenario_or_404(scenario_id: int) -> Scenario:
+def owned_scenario_or_404(scenario_id: str) -> Scenario:
     return owned_or_404(Scenario, scenario_id)
 
 
@@ -95,7 +95,7 @@ def index():
         scenario = owned_scenario_or_404(edit)
         context = builder_context(scenario.dataset, scenario.name,
                                   [{**iv, "change_pct": f"{iv['change_pct']:g}"} for iv in scenario.interventions],
-                                  scenario_id=scenario.id)
+                                  scenario_id=scenario.public_id)
     else:
         from .pages import dataset_arg
 
@@ -109,7 +109,9 @@ def builder():
     form = request.form
     rows = rows_from_form(form)
     action = form.get("action", "")
-    scenario_id = form.get("scenario_id", type=int)
+    scenario_id = form.get("scenario_id") or None
+    if scenario_id is not None and not is_public_id(scenario_id):
+        abort(400, description="scenario_id: not the id of one of your scenarios")
     dataset_name = form.get("dataset")
     if dataset_name not in _engine().store.names():
         abort(400, description=f"dataset: there is no dataset named {dataset_name!r}")
@@ -141,7 +143,7 @@ def builder():
             scenario.interventions = [iv.to_dict() for iv in interventions]
             db.session.add(scenario)
             db.session.commit()
-            target = url_for("scenarios.index", saved=scenario.id)
+            target = url_for("scenarios.index", saved=scenario.public_id)
             if request.headers.get("HX-Request") == "true":
                 response = make_response("", 204)
                 response.headers["HX-Redirect"] = target
@@ -153,21 +155,21 @@ def builder():
     return render_template("scenarios.html", **context), status
 
 
-@bp.post("/scenarios/<int(max=2147483647):scenario_id>/delete")
-def delete(scenario_id: int):
+@bp.post("/scenarios/<public_id:scenario_id>/delete")
+def delete(scenario_id: str):
     """Delete a saved scenario (analyses already run under it keep their interventions)."""
     db.session.delete(owned_scenario_or_404(scenario_id))
     db.session.commit()
     return redirect(url_for("scenarios.index"), 303)
 
 
-@bp.post("/analyses/<int(max=2147483647):job_id>/scenario")
-@limiter.limit(submit_limit)
-def apply(job_id: int):
+@bp.post("/analyses/<public_id:job_id>/scenario")
+@limit_submissions
+def apply(job_id: str):
     """Run the same analysis again under a saved scenario."""
     job = owned_job_or_404(job_id)
-    scenario_id = request.form.get("scenario_id", type=int)
-    if scenario_id is None:
+    scenario_id = request.form.get("scenario_id")
+    if not is_public_id(scenario_id):
         return render_template("error.html", message="choose a saved scenario to apply"), 400
     scenario = owned_scenario_or_404(scenario_id)
     if scenario.dataset != job.query["dataset"]:
@@ -175,12 +177,12 @@ def apply(job_id: int):
                                f"{scenario.dataset}, the analysis for {job.query['dataset']}"), 400
     try:
         query = Query.from_dict({**job.query, "interventions": scenario.interventions})
-        new = jobs.submit(current_owner(), query)
+        new = jobs.submit(current_owner(), query, client_key())
     except EngineError as exc:
         return render_template("error.html", message=str(exc)), 400
     if request.headers.get("HX-Request") == "true":
         return render_template("_submitted.html", job=new)
-    return redirect(url_for("pages.analysis", job_id=new.id), 303)
+    return redirect(url_for("pages.analysis", job_id=new.public_id), 303)
 
 
 def describe_intervention(iv: dict, dataset) -> str:

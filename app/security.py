@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, jsonify, render_template, request
+from flask import current_app, has_request_context, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -38,6 +38,19 @@ def submit_limit() -> str:
     return current_app.config["SUBMIT_RATE_LIMIT"]
 
 
+def address_key() -> str:
+    return request.remote_addr or "unknown"
+
+
+def address_submit_limit() -> str:
+    return current_app.config["SUBMIT_RATE_LIMIT_PER_ADDRESS"]
+
+
+def limit_submissions(view):
+    """Submissions are rate-limited per session and, since cookies are free, per address."""
+    return limiter.limit(address_submit_limit, key_func=address_key)(limiter.limit(submit_limit)(view))
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS."""
 
@@ -46,12 +59,17 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 class QueueFull(HTTPException):
+    """A cap on waiting jobs is reached (this session's, this address's, or the server's)."""
+
     code = 429
     field = "queue"
 
-    def __init__(self, limit: int):
-        super().__init__(f"you have {limit} analyses waiting or running; wait for some to finish "
-                         "or delete them, then submit again")
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def get_headers(self, environ=None, scope=None):
+        return [*super().get_headers(environ, scope), ("Retry-After", str(self.retry_after))]
 
 
 def wants_json() -> bool:
@@ -95,7 +113,10 @@ def init_app(app) -> None:
     @app.errorhandler(429)
     def too_many(exc):
         if isinstance(exc, QueueFull):
-            return error_response(429, exc.description, "queue")
+            response, status = error_response(429, exc.description, "queue")
+            response = make_response(response, status)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         return error_response(429, f"too many requests ({exc.description}); wait a moment and try again",
                               "rate")
 

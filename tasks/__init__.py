@@ -25,11 +25,14 @@ def init_app(app):
     queues = {"analyses": make_huey(app.config, "ramascene"),
               "scenarios": make_huey(app.config, "ramascene-scenarios")}
 
-    def run(job_id: int):
-        from app import jobs
+    def turn(kind: str):
+        def run(job_id: int):
+            """One turn on the queue: runs the next job in fair order (usually job_id's own)."""
+            from app import jobs
 
-        with app.app_context():
-            jobs.run(job_id)
+            with app.app_context():
+                jobs.run(kind)
+        return run
 
     def preload():
         from app import jobs
@@ -39,7 +42,7 @@ def init_app(app):
 
     tasks = {}
     for kind, huey in queues.items():
-        tasks[kind] = huey.task(name=f"run_{kind}")(run)
+        tasks[kind] = huey.task(name=f"run_{kind}")(turn("scenario" if kind == "scenarios" else "analysis"))
         huey.on_startup(name="preload")(preload)
     app.extensions["huey"] = queues["analyses"]
     app.extensions["queues"] = queues

@@ -95,3 +95,55 @@ def test_openapi_document_describes_every_route(client):
     schema = doc["paths"]["/api/v1/analyses"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(schema["properties"]) == set(QUERY) | {"interventions"}
     assert set(doc["paths"]["/api/v1/analyses/{id}"]) == {"get", "delete"}
+
+
+def test_ids_are_unguessable_and_numbers_count_within_the_session(client, shared_app):
+    other = shared_app.test_client()
+    created = [post(client, QUERY).get_json() for _ in range(3)]
+    ids = [body["id"] for body in created]
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids) and len(set(ids)) == 3
+    assert [body["number"] for body in created] == [1, 2, 3]
+    assert post(other, QUERY).get_json()["number"] == 1  # another session counts from one: no global count
+    listing = client.get("/").get_data(as_text=True)
+    assert '<span class="job-id">#3</span>' in listing and f'id="job-{ids[2]}"' in listing
+    with shared_app.app_context():
+        from app.extensions import db
+        from app.models import Job
+
+        key = db.session.scalar(db.select(Job.id).where(Job.public_id == ids[0]))
+    # the integer key inside the database reaches nothing, in any form of digits
+    for path in (f"/api/v1/analyses/{key}", "/api/v1/analyses/\u0661", "/api/v1/analyses/" + ids[0].upper(),
+                 "/api/v1/analyses/" + ids[0] + "0", f"/analyses/{key}", f"/analyses/{key}.csv"):
+        assert client.get(path).status_code == 404, path
+        if path.startswith("/api/"):
+            assert client.delete(path).status_code == 404, path  # as GET: no such analysis
+
+
+def test_public_ids_are_given_to_rows_made_before_them(tmp_path):
+    """The migration backfills an unguessable id for every job and scenario, and numbers per owner."""
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "STORE_PATH": str(tmp_path / "store"),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+                      "HUEY_PATH": str(tmp_path / "huey.sqlite3"), "HUEY_IMMEDIATE": True})
+    with app.app_context():
+        flask_migrate.upgrade(revision="cba6aab78735")
+        from app.extensions import db
+
+        with db.engine.begin() as conn:
+            for owner in ("a", "b", "a", "a"):
+                conn.execute(sa.text("insert into job (owner, status, query, kind, attempts, created_at, updated_at) "
+                                     "values (:o, 'done', '{}', 'analysis', 1, '2026-01-01', '2026-01-01')"),
+                             {"o": owner})
+            conn.execute(sa.text("insert into scenario (owner, name, dataset, interventions, created_at) "
+                                 "values ('a', 's', 'demo', '[]', '2026-01-01')"))
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            jobs = conn.execute(sa.text("select owner, number, public_id from job order by id")).all()
+            scenario_ids = conn.execute(sa.text("select public_id from scenario")).scalars().all()
+    assert [(owner, number) for owner, number, _ in jobs] == [("a", 1), ("b", 1), ("a", 2), ("a", 3)]
+    public = [p for _, _, p in jobs] + scenario_ids
+    assert len(set(public)) == 5 and all(len(p) == 32 for p in public)

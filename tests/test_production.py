@@ -266,7 +266,7 @@ def test_jobs_survive_a_redis_restart(pg_url, shared_store, tmp_path):
                                          REAPER_SECONDS=1), tmp_path / "worker.log")
         wait_for(lambda: all(job.status == "done" for job in jobs_of(app)), 60, "every job to be done")
         rows = jobs_of(app)
-        assert [job.id for job in rows] == ids
+        assert [job.public_id for job in rows] == ids
         want = app.extensions["engine"].answer(Query.from_dict(QUERY)).to_dict()
         assert all(job.attempts == 1 and job.result == want for job in rows)  # each ran once, same answer
     finally:

@@ -102,7 +102,7 @@ def test_a_change_made_by_another_process_is_found_in_the_database(live_server):
     try:
         job_id = submit_and_wait(browser, ws)
         with live_server.app.app_context():
-            job = db.session.get(Job, job_id)
+            job = db.session.scalar(db.select(Job).where(Job.public_id == job_id))
             job.status, job.error, job.updated_at = "failed", "changed elsewhere", utcnow()
             db.session.commit()  # no hub notification, as from another process
         messages = receive_until(ws, rf'job-{job_id}" class="job status-failed', timeout=5)

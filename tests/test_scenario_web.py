@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import time
 
 import pytest
@@ -76,15 +77,16 @@ def test_saved_scenario_runs_an_analysis_and_belongs_to_the_session(shared_app):
     client.get("/"), other.get("/")
     rows = [dict(iv, change_pct=f"{iv['change_pct']:g}") for iv in INTERVENTIONS]
     saved = client.post("/scenarios/builder", data=builder_form("Less power", rows, "save"))
-    assert saved.status_code == 303 and "saved=1" in saved.headers["Location"]
+    assert saved.status_code == 303
+    sid = re.fullmatch(r"/scenarios\?saved=([0-9a-f]{32})", saved.headers["Location"]).group(1)
     assert "Less power" in client.get("/scenarios").get_data(as_text=True)
     assert "Less power" not in other.get("/scenarios").get_data(as_text=True)
-    assert other.get("/scenarios?edit=1").status_code == 404
+    assert other.get(f"/scenarios?edit={sid}").status_code == 404
     job = client.post("/api/v1/analyses", json=QUERY).get_json()["id"]
-    assert other.post(f"/analyses/{job}/scenario", data={"scenario_id": "1"}).status_code == 404
-    run = client.post(f"/analyses/{job}/scenario", data={"scenario_id": "1"})
+    assert other.post(f"/analyses/{job}/scenario", data={"scenario_id": sid}).status_code == 404
+    run = client.post(f"/analyses/{job}/scenario", data={"scenario_id": sid})
     assert run.status_code == 303
-    new_id = int(run.headers["Location"].rsplit("/", 1)[1])
+    new_id = run.headers["Location"].rsplit("/", 1)[1]
     result = client.get(f"/api/v1/analyses/{new_id}").get_json()
     assert result["query"] == {**QUERY, "interventions": INTERVENTIONS}
     page = client.get(f"/analyses/{new_id}").get_data(as_text=True)
@@ -94,20 +96,21 @@ def test_saved_scenario_runs_an_analysis_and_belongs_to_the_session(shared_app):
     assert rows_csv[0]["interventions"].startswith("product=electricity,origin=TOTAL,consumer=manufactoring")
     assert float(rows_csv[0]["difference"]) == pytest.approx(float(rows_csv[0]["value"]) - float(rows_csv[0]["baseline_value"]))
     # editing keeps the id; the other session cannot delete it
-    edited = client.post("/scenarios/builder", data=builder_form("Less power, edited", rows[:1], "save", scenario_id=1))
-    assert edited.status_code == 303
-    assert other.post("/scenarios/1/delete").status_code == 404
-    assert client.post("/scenarios/1/delete").status_code == 303
-    assert client.get("/scenarios?edit=1").status_code == 404
+    edited = client.post("/scenarios/builder", data=builder_form("Less power, edited", rows[:1], "save", scenario_id=sid))
+    assert edited.status_code == 303 and edited.headers["Location"].endswith(sid)
+    assert other.post(f"/scenarios/{sid}/delete").status_code == 404
+    assert client.post(f"/scenarios/{sid}/delete").status_code == 303
+    assert client.get(f"/scenarios?edit={sid}").status_code == 404
 
 
 def test_a_scenario_for_another_dataset_is_refused(shared_app):
     client = shared_app.test_client()
     client.get("/")
     rows = [{"product": "A", "origin": "TOTAL", "consumer": "FD", "consumer_region": "TOTAL", "change_pct": "10"}]
-    client.post("/scenarios/builder", data=builder_form("Synthetic", rows, "save", dataset="small"))
+    saved = client.post("/scenarios/builder", data=builder_form("Synthetic", rows, "save", dataset="small"))
+    sid = saved.headers["Location"].rsplit("=", 1)[1]
     job = client.post("/api/v1/analyses", json=QUERY).get_json()["id"]
-    refused = client.post(f"/analyses/{job}/scenario", data={"scenario_id": "1"})
+    refused = client.post(f"/analyses/{job}/scenario", data={"scenario_id": sid})
     assert refused.status_code == 400 and "is for dataset small" in refused.get_data(as_text=True)
 
 
@@ -122,7 +125,8 @@ def test_scenarios_use_their_own_queue(shared_store, tmp_path):
     assert queues["analyses"].pending_count() == 1 and queues["scenarios"].pending_count() == 1
     queues["scenarios"].execute(queues["scenarios"].dequeue())
     with app.app_context():
-        assert db.session.get(Job, 1).status == "done" and db.session.get(Job, 2).status == "queued"
+        scenario_job, analysis_job = db.session.scalars(db.select(Job).order_by(Job.id)).all()
+        assert scenario_job.status == "done" and analysis_job.status == "queued"
 
 
 def test_analyses_keep_their_latency_while_scenarios_run(live_server, monkeypatch):
