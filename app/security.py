@@ -8,6 +8,8 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from .parsing import FieldError
+
 csrf = CSRFProtect()
 
 # No inline script or style anywhere: htmx is told not to add its indicator styles.
@@ -91,6 +93,10 @@ def init_app(app) -> None:
     def http_error(exc):
         field = getattr(exc, "field", "body" if exc.code in (400, 415) and wants_json() else None)
         return error_response(exc.code, exc.description or exc.name, field)
+
+    @app.errorhandler(FieldError)
+    def field_error(exc):
+        return error_response(400, str(exc), exc.field)
 
     @app.errorhandler(429)
     def too_many(exc):

@@ -147,6 +147,8 @@ def hostile_forms():
                        ("dataset", "../x"), ("dataset", "\x00"), ("dataset", ""), ("indicator", "\u202e"),
                        ("perspective", ""), ("by", "everything"), ("products", "nope"), ("regions", "\x00"),
                        ("products_level", "9"), ("products_level", "abc"), ("regions_level", "-1"),
+                       ("products_level", "9" * 5000), ("regions_level", "\u0661"), ("products_level", "1_0"),
+                       ("year", "2_011"), ("year", "\u0662\u0660\u0661\u0661"), ("year", "9" * 5000),
                        ("products", "x" * 5000)]:
         fields = [(k, v) for k, v in good if k != key or key in ("products", "regions")]
         if key in ("products", "regions"):
@@ -157,10 +159,17 @@ def hostile_forms():
     for key, value in [("count", "-5"), ("count", "abc"), ("change_pct-0", "NaN"), ("change_pct-0", "Infinity"),
                        ("change_pct-0", "1e400"), ("change_pct-0", "-101"), ("product-0", "../x"),
                        ("origin-0", "\x00"), ("consumer-0", "households"), ("dataset", "../../etc"),
-                       ("name", "x" * 500), ("name", ""), ("count", "0")]:
+                       ("name", "x" * 500), ("name", ""), ("count", "0"),
+                       ("change_pct-0", "1_000"), ("change_pct-0", "\u0665"), ("change_pct-0", "1e999"),
+                       ("change_pct-0", "nan"), ("change_pct-0", "inf"), ("change_pct-0", "-2,5"),
+                       ("action", "down-" + "1" * 5000), ("action", "up-\u0661"), ("action", "remove-1_0"),
+                       ("count", "1" * 5000), ("count", "\u0661"), ("count", "1_0"),
+                       ("scenario_id", "abc"), ("scenario_id", "\u0665"), ("scenario_id", "1" * 5000),
+                       ("scenario_id", "0")]:
         cases.append((f"builder {key}={value[:12]!r}", "/scenarios/builder",
                       [(k, v) for k, v in builder if k != key] + [(key, value)]))
     for path, fields in [("/analyses/99/delete", []), ("/analyses/99/scenario", [("scenario_id", "1")]),
+                         ("/analyses/99/scenario", [("scenario_id", "9" * 5000)]),
                          ("/scenarios/99/delete", []), ("/analyses/abc/delete", [])]:
         cases.append((f"post {path}", path, fields))
     return cases
