@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -14,6 +15,9 @@ from .conftest import make_app
 VALID = {"dataset": "demo", "year": 2011, "indicator": "value_added", "perspective": "consumption",
          "by": "product", "products": ["TOTAL"], "regions": ["TOTAL"]}
 IV = {"product": "food", "origin": "reg1", "consumer": "FD", "consumer_region": "reg1", "change_pct": -10}
+FORM_FIELDS = [("dataset", "demo"), ("year", "2011"), ("indicator", "value_added"), ("perspective", "consumption"),
+               ("by", "product"), ("products", "TOTAL"), ("regions", "TOTAL")]
+PRIVATE = "private, no-store"
 
 
 def test_forms_need_the_csrf_token(shared_store, tmp_path):
@@ -68,16 +72,113 @@ def test_rate_limit_per_session(shared_store, tmp_path):
     assert other.post("/api/v1/analyses", json=VALID).status_code == 202  # a limit per session
 
 
+def test_a_429_says_when_a_retry_succeeds_and_a_202_says_nothing_of_it(shared_store, tmp_path):
+    app = make_app(shared_store.root, tmp_path, SUBMIT_RATE_LIMIT="2 per 2 seconds")
+    client = app.test_client()
+    client.get("/")
+    accepted = [client.post("/api/v1/analyses", json=VALID) for _ in range(2)]
+    for response in accepted:
+        assert response.status_code == 202 and "Retry-After" not in response.headers
+    refused = client.post("/api/v1/analyses", json=VALID)
+    wait = int(refused.headers["Retry-After"])
+    assert refused.status_code == 429 and 1 <= wait <= 2
+    assert refused.get_json() == {"error": f"too many requests (2 per 2 second); try again in {wait} s",
+                                  "field": "rate"}
+    # the form has a budget of its own
+    pages = [client.post("/analyses", data=MultiDict(FORM_FIELDS)) for _ in range(3)]
+    assert [p.status_code for p in pages] == [303, 303, 429] and "Retry-After" not in pages[0].headers
+    page = pages[-1]
+    assert 1 <= int(page.headers["Retry-After"]) <= 2 and "try again in" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == PRIVATE
+    time.sleep(max(wait, int(page.headers["Retry-After"])))
+    assert client.post("/api/v1/analyses", json=VALID).status_code == 202
+    assert client.post("/analyses", data=MultiDict(FORM_FIELDS)).status_code == 303
+
+
+def test_a_429_asks_for_the_whole_window_when_the_limit_store_cannot_tell(shared_store, tmp_path, monkeypatch):
+    from flask_limiter._extension import RequestLimit
+
+    def away(self):
+        raise ConnectionError("limit store away")
+
+    app = make_app(shared_store.root, tmp_path, SUBMIT_RATE_LIMIT="1 per 7 seconds")
+    client = app.test_client()
+    client.get("/")
+    assert client.post("/api/v1/analyses", json=VALID).status_code == 202
+    monkeypatch.setattr(RequestLimit, "window", property(away))
+    refused = client.post("/api/v1/analyses", json=VALID)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "7"
+
+
 def test_queued_jobs_per_session_are_capped(shared_store, tmp_path):
     app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, MAX_QUEUED_PER_SESSION=2)
     client = app.test_client()
     assert [client.post("/api/v1/analyses", json=VALID).status_code for _ in range(3)] == [202, 202, 429]
-    body = client.post("/api/v1/analyses", json=VALID).get_json()
+    full = client.post("/api/v1/analyses", json=VALID)
+    body = full.get_json()
     assert body["field"] == "queue" and "2 analyses waiting or running" in body["error"]
-    form = client.post("/analyses", data=MultiDict([("dataset", "demo"), ("year", "2011"), ("indicator", "value_added"),
-                                                    ("perspective", "consumption"), ("by", "product"),
-                                                    ("products", "TOTAL"), ("regions", "TOTAL")]))
+    assert full.headers["Retry-After"] == "5" and full.headers["Cache-Control"] == PRIVATE
+    form = client.post("/analyses", data=MultiDict(FORM_FIELDS))
     assert form.status_code == 429 and "waiting or running" in form.get_data(as_text=True)
+    assert form.headers["Retry-After"] == "5"
+
+
+def test_every_response_of_a_session_is_private_and_never_stored(client):
+    client.get("/")
+    created = client.post("/api/v1/analyses", json=VALID)
+    assert created.status_code == 202 and "Retry-After" not in created.headers
+    assert not [name for name in created.headers.keys() if name.startswith("X-RateLimit")]
+    a, b = created.get_json()["id"], client.post("/api/v1/analyses", json=VALID).get_json()["id"]
+    builder = MultiDict([("name", "s"), ("dataset", "demo"), ("count", "1"), ("action", "save"),
+                         *[(f"{key}-0", str(value)) for key, value in IV.items()]])
+    saved = client.post("/scenarios/builder", data=builder)
+    scenario = saved.headers["Location"].rsplit("saved=", 1)[1]
+    htmx = {"HX-Request": "true"}
+    responses = {
+        "202": created, "saved": saved,
+        "page": client.get("/"), "page a b": client.get(f"/?a={a}&b={b}"),
+        "form fragment": client.get("/form?dataset=small", headers=htmx),
+        "analysis": client.get(f"/analyses/{a}"), "panel": client.get(f"/analyses/{a}?side=b", headers=htmx),
+        "csv": client.get(f"/analyses/{a}.csv"), "svg": client.get(f"/analyses/{a}.svg"),
+        "api analysis": client.get(f"/api/v1/analyses/{a}"),
+        "submitted": client.post("/analyses", data=MultiDict(FORM_FIELDS)),
+        "submitted fragment": client.post("/analyses", data=MultiDict(FORM_FIELDS), headers=htmx),
+        "form errors": client.post("/analyses", data=MultiDict([*FORM_FIELDS[:1], ("year", "x")])),
+        "builder": client.post("/scenarios/builder", data=MultiDict({**builder, "action": "add"}), headers=htmx),
+        "scenarios": client.get("/scenarios"), "edit": client.get(f"/scenarios?edit={scenario}"),
+        "run scenario": client.post(f"/analyses/{a}/scenario", data={"scenario_id": scenario}),
+        "bad field": client.post("/scenarios/builder", data=MultiDict([("count", "x")])),
+        "not mine": client.get("/analyses/99"), "api not mine": client.get("/api/v1/analyses/99"),
+        "no page": client.get("/nope"),
+        "api delete": client.delete(f"/api/v1/analyses/{b}"), "delete": client.post(f"/analyses/{a}/delete"),
+    }
+    statuses = {label: r.status_code for label, r in responses.items()}
+    assert statuses == {"202": 202, "saved": 303, "page": 200, "page a b": 200, "form fragment": 200,
+                        "analysis": 200, "panel": 200, "csv": 200, "svg": 200, "api analysis": 200,
+                        "submitted": 303, "submitted fragment": 200, "form errors": 422, "builder": 200,
+                        "scenarios": 200, "edit": 200, "run scenario": 303, "bad field": 400, "not mine": 404,
+                        "api not mine": 404, "no page": 404, "api delete": 204, "delete": 303}
+    for label, response in responses.items():
+        assert response.headers["Cache-Control"] == PRIVATE, label
+        assert "Retry-After" not in response.headers, label
+
+
+def test_public_responses_may_be_cached_and_carry_no_session(client):
+    client.get("/")  # the client has a session from here on
+    for path in ("/api/v1/datasets", "/api/v1/datasets/demo", "/api/v1/openapi.json"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-cache", path
+        assert "Set-Cookie" not in response.headers and response.headers["ETag"], path
+        again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b"", path
+    missing = client.get("/api/v1/datasets/nope")
+    assert missing.status_code == 404 and missing.headers["Cache-Control"] == "no-cache"
+    css = client.get("/static/app.css")
+    assert css.status_code == 200 and css.headers["Cache-Control"] == "no-cache" and css.headers["ETag"]
+    assert "Set-Cookie" not in css.headers
+    css.close()
+    # a private page still refreshes the session cookie
+    assert "Set-Cookie" in client.get("/").headers
 
 
 def hostile_api_bodies():
