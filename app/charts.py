@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from functools import lru_cache
-from html import escape
 
 # Five-class sequential palette (viridis), readable for the common colour-vision deficiencies.
 PALETTE = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
 DARK = {"#21918c", "#3b528b", "#440154"}
 NO_DATA = "#d9d9d9"
+# XML 1.0 holds no C0 control character but tab, LF and CR, nor U+FFFE, U+FFFF or lone surrogates:
+# one of them in a label would make the SVG download unreadable
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def escape(text) -> str:
+    """Text for SVG (XML and HTML alike): markup escaped, characters XML cannot hold replaced by U+FFFD."""
+    return NOT_XML.sub("\ufffd", html.escape(str(text)))
 
 
 def format_value(value: float) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 import time
@@ -177,13 +175,11 @@ def format_result(result, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(result.to_dict())
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["code", "name", "level", "value", "unit"])
-        for row in result.rows:
-            writer.writerow([row.code, row.name, row.level, repr(row.value), result.unit])
-        writer.writerow(["", "total of the selection", "", repr(result.total), result.unit])
-        return out.getvalue().rstrip("\n")
+        from .presenting import csv_table
+
+        rows = [[row.code, row.name, row.level, row.value, result.unit] for row in result.rows]
+        rows.append(["", "total of the selection", "", result.total, result.unit])
+        return csv_table(["code", "name", "level", "value", "unit"], rows).rstrip("\n")
     width = max([len(r.code) + 2 * r.level for r in result.rows] + [4])
     lines = [f"{'code':<{width}}  {'name':<40}  {'value':>16}  unit"]
     for row in result.rows:

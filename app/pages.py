@@ -12,6 +12,7 @@ from .extensions import db
 from .models import Job
 from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_jobs
 from .security import limit_submissions
+from .parsing import strict_int
 
 bp = Blueprint("pages", __name__)
 
@@ -54,9 +55,8 @@ def expand_levels(tree, codes: list[str], level: str | None, field: str) -> list
     if level == "leaves":
         extra = tree.leaf_codes()
     else:
-        if not (level.isascii() and level.isdigit()):
-            raise QueryError(f"{field}_level", level, "choose a level from the list")
-        extra = [n["code"] for n in tree.public() if n["level"] == int(level)]
+        depth = strict_int(level, f"{field}_level", 3, "choose a level from the list")
+        extra = [n["code"] for n in tree.public() if n["level"] == depth]
         if not extra:
             raise QueryError(f"{field}_level", level, "that level does not exist in this dataset")
     return [c for c in codes if c != ROOT or not extra] + [c for c in extra if c not in codes]
@@ -97,10 +97,7 @@ def query_from_form(form) -> tuple[Query | None, dict, dict]:
     errors = {}
     try:
         dataset = _engine().dataset(values["dataset"])
-        year = values["year"]
-        if not (year.isascii() and year.isdigit() and len(year) <= 4):
-            raise QueryError("year", year, "choose a year from the list")
-        values["year"] = int(year)
+        values["year"] = strict_int(values["year"], "year", 4, "choose a year from the list")
         values["products"] = expand_levels(dataset.products, values["products"], form.get("products_level"),
                                            "products")
         values["regions"] = expand_levels(dataset.regions, values["regions"], form.get("regions_level"),

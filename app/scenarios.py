@@ -12,6 +12,7 @@ from .engine.scenario import FIELDS, FINAL_DEMAND, MAX_INTERVENTIONS, Interventi
 from .extensions import db
 from .models import Scenario
 from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_or_404
+from .parsing import FieldError, optional_int, strict_int, strict_number
 from .security import limit_submissions
 
 bp = Blueprint("scenarios", __name__)
@@ -41,11 +42,9 @@ def blank(dataset) -> dict:
 
 def rows_from_form(form) -> list[dict]:
     """The builder's rows as entered (strings), in order."""
-    try:
-        count = min(int(form.get("count", "0")), MAX_INTERVENTIONS + 1)
-    except ValueError:
-        count = 0
-    return [{key: form.get(f"{key}-{i}", "").strip() for key in FIELDS} for i in range(max(count, 0))]
+    # one more than allowed is kept, so that validate() can say there are too many
+    count = min(strict_int(form.get("count", "0"), "count", 3), MAX_INTERVENTIONS + 1)
+    return [{key: form.get(f"{key}-{i}", "").strip() for key in FIELDS} for i in range(count)]
 
 
 def validate(dataset, name: str, rows: list[dict]) -> tuple[list[Intervention], dict]:
@@ -60,9 +59,10 @@ def validate(dataset, name: str, rows: list[dict]) -> tuple[list[Intervention], 
     for i, row in enumerate(rows):
         data = dict(row)
         try:
-            data["change_pct"] = float(row["change_pct"])
-        except ValueError:
-            errors[f"interventions[{i}].change_pct"] = "enter the change in percent, e.g. -20"
+            data["change_pct"] = strict_number(row["change_pct"], f"interventions[{i}].change_pct",
+                                               "enter the change in percent as a plain number, e.g. -20 or 12.5")
+        except FieldError as exc:
+            errors[exc.field] = exc.message
             continue
         try:
             intervention = Intervention.from_dict(data, i)
@@ -124,8 +124,8 @@ def builder():
         rows.append(blank(dataset))
     elif action.startswith(("remove-", "up-", "down-")):
         verb, _, index = action.partition("-")
-        i = int(index) if index.isascii() and index.isdigit() else -1
-        if 0 <= i < len(rows):
+        i = strict_int(index, "action", 3, "the row to move or remove must be a row number")
+        if i < len(rows):
             if verb == "remove":
                 rows.pop(i)
             elif verb == "up" and i > 0:
@@ -138,7 +138,7 @@ def builder():
         interventions, errors = validate(dataset, context["name"], rows)
         if not errors:
             owner = current_owner()
-            scenario = owned_scenario_or_404(scenario_id) if scenario_id else Scenario(owner=owner)
+            scenario = owned_scenario_or_404(scenario_id) if scenario_id is not None else Scenario(owner=owner)
             scenario.name, scenario.dataset = context["name"], dataset.name
             scenario.interventions = [iv.to_dict() for iv in interventions]
             db.session.add(scenario)
@@ -170,7 +170,7 @@ def apply(job_id: str):
     job = owned_job_or_404(job_id)
     scenario_id = request.form.get("scenario_id")
     if not is_public_id(scenario_id):
-        return render_template("error.html", message="choose a saved scenario to apply"), 400
+        return render_template("error.html", message="scenario_id: choose a saved scenario to apply"), 400
     scenario = owned_scenario_or_404(scenario_id)
     if scenario.dataset != job.query["dataset"]:
         return render_template("error.html", message=f"scenario {scenario.name!r} is for dataset "

@@ -1,12 +1,17 @@
-"""Security: CSRF on forms, headers and a strict Content-Security-Policy, per-session limits."""
+"""Security: CSRF on forms, headers and a strict Content-Security-Policy, caching, per-session limits."""
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import current_app, has_request_context, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
+
+from .parsing import FieldError
 
 csrf = CSRFProtect()
 
@@ -21,6 +26,14 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# The only responses that are the same for every visitor: static files, and the public description
+# of the datasets and of the API. Everything else is private to a session and never stored.
+PUBLIC_ENDPOINTS = frozenset({"static", "api.datasets", "api.dataset", "api.openapi"})
+PRIVATE = "private, no-store"
+
+
+def is_public() -> bool:
+    return has_request_context() and request.endpoint in PUBLIC_ENDPOINTS
 
 
 def limit_key() -> str:
@@ -31,7 +44,9 @@ def limit_key() -> str:
     return session.get(OWNER_KEY) or request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=limit_key, headers_enabled=True)
+# No X-RateLimit-*/Retry-After on every response: the library would put a Retry-After of the whole
+# window on a 202. Only a 429 says when to come back (too_many below).
+limiter = Limiter(key_func=limit_key, headers_enabled=False)
 
 
 def submit_limit() -> str:
@@ -57,19 +72,22 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
 
+    def should_set_cookie(self, app, session) -> bool:
+        # a response caches may keep must not carry this visitor's session cookie
+        if is_public() and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
-class QueueFull(HTTPException):
-    """A cap on waiting jobs is reached (this session's, this address's, or the server's)."""
 
-    code = 429
+class QueueFull(TooManyRequests):
+    """A cap on waiting jobs is reached (this session's, this address's, or the server's).
+
+    A TooManyRequests, so that the 429 handler (which looks handlers up by class) answers it."""
+
     field = "queue"
 
     def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-    def get_headers(self, environ=None, scope=None):
-        return [*super().get_headers(environ, scope), ("Retry-After", str(self.retry_after))]
+        super().__init__(message, retry_after=retry_after)
 
 
 def wants_json() -> bool:
@@ -85,6 +103,21 @@ def error_response(status: int, message: str, field: str | None = None):
     return render_template("error.html", message=message), status
 
 
+def retry_after(exc) -> int:
+    """Whole seconds until a retry can succeed: the end of the breached rate-limit window."""
+    if isinstance(exc, QueueFull):
+        return exc.retry_after
+    if isinstance(exc, RateLimitExceeded):
+        current = limiter.current_limit
+        try:
+            if current is not None and current.breached:
+                return max(1, math.ceil(current.window.reset_time - time.time()))
+        except Exception:  # the limit store is away: the whole window is a safe answer
+            pass
+        return max(1, exc.limit.limit.get_expiry())
+    return 1
+
+
 def init_app(app) -> None:
     app.session_interface = SessionInterface()
     csrf.init_app(app)
@@ -98,6 +131,15 @@ def init_app(app) -> None:
     def security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if not is_public():
+            response.headers["Cache-Control"] = PRIVATE
+        elif request.endpoint != "static":
+            # stored but checked again on every use (a 304 when unchanged): a new import shows at once;
+            # static files have Flask's own no-cache and validators
+            response.cache_control.no_cache = True
+            if response.status_code == 200:
+                response.add_etag()
+                response.make_conditional(request)
         return response
 
     @app.errorhandler(CSRFError)
@@ -110,15 +152,21 @@ def init_app(app) -> None:
         field = getattr(exc, "field", "body" if exc.code in (400, 415) and wants_json() else None)
         return error_response(exc.code, exc.description or exc.name, field)
 
+    @app.errorhandler(FieldError)
+    def field_error(exc):
+        return error_response(400, str(exc), exc.field)
+
     @app.errorhandler(429)
     def too_many(exc):
+        wait = retry_after(exc)
         if isinstance(exc, QueueFull):
             response, status = error_response(429, exc.description, "queue")
-            response = make_response(response, status)
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        return error_response(429, f"too many requests ({exc.description}); wait a moment and try again",
-                              "rate")
+        else:
+            response, status = error_response(
+                429, f"too many requests ({exc.description}); try again in {wait} s", "rate")
+        response = make_response(response, status)
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.errorhandler(413)
     def too_large(exc):

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -14,6 +15,9 @@ from .conftest import make_app
 VALID = {"dataset": "demo", "year": 2011, "indicator": "value_added", "perspective": "consumption",
          "by": "product", "products": ["TOTAL"], "regions": ["TOTAL"]}
 IV = {"product": "food", "origin": "reg1", "consumer": "FD", "consumer_region": "reg1", "change_pct": -10}
+FORM_FIELDS = [("dataset", "demo"), ("year", "2011"), ("indicator", "value_added"), ("perspective", "consumption"),
+               ("by", "product"), ("products", "TOTAL"), ("regions", "TOTAL")]
+PRIVATE = "private, no-store"
 
 
 def test_forms_need_the_csrf_token(shared_store, tmp_path):
@@ -29,16 +33,18 @@ def test_forms_need_the_csrf_token(shared_store, tmp_path):
     other.get("/")
     assert other.post("/analyses", data=MultiDict([*fields.items(multi=True), ("csrf_token", token)])).status_code == 400
     fields.add("csrf_token", token)
-    assert client.post("/analyses", data=fields).status_code == 303
-    for path in ("/analyses/1/delete", "/analyses/delete", "/scenarios/builder", "/analyses/1/scenario"):
+    created = client.post("/analyses", data=fields)
+    assert created.status_code == 303
+    job = created.headers["Location"].rsplit("/", 1)[1]
+    for path in (f"/analyses/{job}/delete", "/analyses/delete", "/scenarios/builder", f"/analyses/{job}/scenario"):
         assert client.post(path).status_code == 400, path
     # the JSON API takes no token: it accepts only application/json, which no cross-site form can send
     assert client.post("/api/v1/analyses", json=VALID).status_code == 202
 
 
 def test_headers_csp_and_no_inline_script(client):
-    client.post("/api/v1/analyses", json=VALID)
-    for path in ("/", "/analyses/1", "/scenarios", "/api/v1/datasets", "/analyses/1.svg"):
+    job = client.post("/api/v1/analyses", json=VALID).get_json()["id"]
+    for path in ("/", f"/analyses/{job}", "/scenarios", "/api/v1/datasets", f"/analyses/{job}.svg"):
         response = client.get(path)
         headers = response.headers
         assert "script-src 'self'" in headers["Content-Security-Policy"]
@@ -68,16 +74,113 @@ def test_rate_limit_per_session(shared_store, tmp_path):
     assert other.post("/api/v1/analyses", json=VALID).status_code == 202  # a limit per session
 
 
+def test_a_429_says_when_a_retry_succeeds_and_a_202_says_nothing_of_it(shared_store, tmp_path):
+    app = make_app(shared_store.root, tmp_path, SUBMIT_RATE_LIMIT="2 per 2 seconds")
+    client = app.test_client()
+    client.get("/")
+    accepted = [client.post("/api/v1/analyses", json=VALID) for _ in range(2)]
+    for response in accepted:
+        assert response.status_code == 202 and "Retry-After" not in response.headers
+    refused = client.post("/api/v1/analyses", json=VALID)
+    wait = int(refused.headers["Retry-After"])
+    assert refused.status_code == 429 and 1 <= wait <= 2
+    assert refused.get_json() == {"error": f"too many requests (2 per 2 second); try again in {wait} s",
+                                  "field": "rate"}
+    # the form has a budget of its own
+    pages = [client.post("/analyses", data=MultiDict(FORM_FIELDS)) for _ in range(3)]
+    assert [p.status_code for p in pages] == [303, 303, 429] and "Retry-After" not in pages[0].headers
+    page = pages[-1]
+    assert 1 <= int(page.headers["Retry-After"]) <= 2 and "try again in" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == PRIVATE
+    time.sleep(max(wait, int(page.headers["Retry-After"])))
+    assert client.post("/api/v1/analyses", json=VALID).status_code == 202
+    assert client.post("/analyses", data=MultiDict(FORM_FIELDS)).status_code == 303
+
+
+def test_a_429_asks_for_the_whole_window_when_the_limit_store_cannot_tell(shared_store, tmp_path, monkeypatch):
+    from flask_limiter._extension import RequestLimit
+
+    def away(self):
+        raise ConnectionError("limit store away")
+
+    app = make_app(shared_store.root, tmp_path, SUBMIT_RATE_LIMIT="1 per 7 seconds")
+    client = app.test_client()
+    client.get("/")
+    assert client.post("/api/v1/analyses", json=VALID).status_code == 202
+    monkeypatch.setattr(RequestLimit, "window", property(away))
+    refused = client.post("/api/v1/analyses", json=VALID)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "7"
+
+
 def test_queued_jobs_per_session_are_capped(shared_store, tmp_path):
     app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, MAX_QUEUED_PER_SESSION=2)
     client = app.test_client()
     assert [client.post("/api/v1/analyses", json=VALID).status_code for _ in range(3)] == [202, 202, 429]
-    body = client.post("/api/v1/analyses", json=VALID).get_json()
+    full = client.post("/api/v1/analyses", json=VALID)
+    body = full.get_json()
     assert body["field"] == "queue" and "2 analyses waiting or running" in body["error"]
-    form = client.post("/analyses", data=MultiDict([("dataset", "demo"), ("year", "2011"), ("indicator", "value_added"),
-                                                    ("perspective", "consumption"), ("by", "product"),
-                                                    ("products", "TOTAL"), ("regions", "TOTAL")]))
+    assert full.headers["Retry-After"] == "5" and full.headers["Cache-Control"] == PRIVATE
+    form = client.post("/analyses", data=MultiDict(FORM_FIELDS))
     assert form.status_code == 429 and "waiting or running" in form.get_data(as_text=True)
+    assert form.headers["Retry-After"] == "5"
+
+
+def test_every_response_of_a_session_is_private_and_never_stored(client):
+    client.get("/")
+    created = client.post("/api/v1/analyses", json=VALID)
+    assert created.status_code == 202 and "Retry-After" not in created.headers
+    assert not [name for name in created.headers.keys() if name.startswith("X-RateLimit")]
+    a, b = created.get_json()["id"], client.post("/api/v1/analyses", json=VALID).get_json()["id"]
+    builder = MultiDict([("name", "s"), ("dataset", "demo"), ("count", "1"), ("action", "save"),
+                         *[(f"{key}-0", str(value)) for key, value in IV.items()]])
+    saved = client.post("/scenarios/builder", data=builder)
+    scenario = saved.headers["Location"].rsplit("saved=", 1)[1]
+    htmx = {"HX-Request": "true"}
+    responses = {
+        "202": created, "saved": saved,
+        "page": client.get("/"), "page a b": client.get(f"/?a={a}&b={b}"),
+        "form fragment": client.get("/form?dataset=small", headers=htmx),
+        "analysis": client.get(f"/analyses/{a}"), "panel": client.get(f"/analyses/{a}?side=b", headers=htmx),
+        "csv": client.get(f"/analyses/{a}.csv"), "svg": client.get(f"/analyses/{a}.svg"),
+        "api analysis": client.get(f"/api/v1/analyses/{a}"),
+        "submitted": client.post("/analyses", data=MultiDict(FORM_FIELDS)),
+        "submitted fragment": client.post("/analyses", data=MultiDict(FORM_FIELDS), headers=htmx),
+        "form errors": client.post("/analyses", data=MultiDict([*FORM_FIELDS[:1], ("year", "x")])),
+        "builder": client.post("/scenarios/builder", data=MultiDict({**builder, "action": "add"}), headers=htmx),
+        "scenarios": client.get("/scenarios"), "edit": client.get(f"/scenarios?edit={scenario}"),
+        "run scenario": client.post(f"/analyses/{a}/scenario", data={"scenario_id": scenario}),
+        "bad field": client.post("/scenarios/builder", data=MultiDict([("count", "x")])),
+        "not mine": client.get("/analyses/99"), "api not mine": client.get("/api/v1/analyses/99"),
+        "no page": client.get("/nope"),
+        "api delete": client.delete(f"/api/v1/analyses/{b}"), "delete": client.post(f"/analyses/{a}/delete"),
+    }
+    statuses = {label: r.status_code for label, r in responses.items()}
+    assert statuses == {"202": 202, "saved": 303, "page": 200, "page a b": 200, "form fragment": 200,
+                        "analysis": 200, "panel": 200, "csv": 200, "svg": 200, "api analysis": 200,
+                        "submitted": 303, "submitted fragment": 200, "form errors": 422, "builder": 200,
+                        "scenarios": 200, "edit": 200, "run scenario": 303, "bad field": 400, "not mine": 404,
+                        "api not mine": 404, "no page": 404, "api delete": 204, "delete": 303}
+    for label, response in responses.items():
+        assert response.headers["Cache-Control"] == PRIVATE, label
+        assert "Retry-After" not in response.headers, label
+
+
+def test_public_responses_may_be_cached_and_carry_no_session(client):
+    client.get("/")  # the client has a session from here on
+    for path in ("/api/v1/datasets", "/api/v1/datasets/demo", "/api/v1/openapi.json"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-cache", path
+        assert "Set-Cookie" not in response.headers and response.headers["ETag"], path
+        again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b"", path
+    missing = client.get("/api/v1/datasets/nope")
+    assert missing.status_code == 404 and missing.headers["Cache-Control"] == "no-cache"
+    css = client.get("/static/app.css")
+    assert css.status_code == 200 and css.headers["Cache-Control"] == "no-cache" and css.headers["ETag"]
+    assert "Set-Cookie" not in css.headers
+    css.close()
+    # a private page still refreshes the session cookie
+    assert "Set-Cookie" in client.get("/").headers
 
 
 def hostile_api_bodies():
@@ -136,7 +239,10 @@ HOSTILE_GETS = ["/api/v1/analyses/-1", "/api/v1/analyses/abc", "/api/v1/analyses
                 "/analyses/1.csv", "/analyses/1.svg", "/analyses/999999999", "/?a=abc", "/?a=99", "/?b=-1",
                 "/analyses/1?side=c", "/analyses/1?against=77", "/form?dataset=../../x", "/?dataset=%00",
                 "/scenarios?edit=5", "/scenarios?edit=abc", "/static/../wsgi.py", "/static/%2e%2e/wsgi.py",
-                "/nope", "/api/v1/nope", "/api/v2/datasets"]
+                "/nope", "/api/v1/nope", "/api/v2/datasets",
+                "/api/v1/analyses/" + "0" * 32, "/api/v1/analyses/" + "a" * 31, "/api/v1/analyses/\u0661",
+                "/analyses/" + "f" * 32, "/analyses/" + "f" * 32 + ".csv", "/?a=" + "f" * 32, "/?a=1",
+                "/scenarios?edit=" + "e" * 32, "/scenarios?edit=1"]
 
 
 def hostile_forms():
@@ -147,6 +253,8 @@ def hostile_forms():
                        ("dataset", "../x"), ("dataset", "\x00"), ("dataset", ""), ("indicator", "\u202e"),
                        ("perspective", ""), ("by", "everything"), ("products", "nope"), ("regions", "\x00"),
                        ("products_level", "9"), ("products_level", "abc"), ("regions_level", "-1"),
+                       ("products_level", "9" * 5000), ("regions_level", "\u0661"), ("products_level", "1_0"),
+                       ("year", "2_011"), ("year", "\u0662\u0660\u0661\u0661"), ("year", "9" * 5000),
                        ("products", "x" * 5000)]:
         fields = [(k, v) for k, v in good if k != key or key in ("products", "regions")]
         if key in ("products", "regions"):
@@ -157,11 +265,20 @@ def hostile_forms():
     for key, value in [("count", "-5"), ("count", "abc"), ("change_pct-0", "NaN"), ("change_pct-0", "Infinity"),
                        ("change_pct-0", "1e400"), ("change_pct-0", "-101"), ("product-0", "../x"),
                        ("origin-0", "\x00"), ("consumer-0", "households"), ("dataset", "../../etc"),
-                       ("name", "x" * 500), ("name", ""), ("count", "0")]:
+                       ("name", "x" * 500), ("name", ""), ("count", "0"),
+                       ("change_pct-0", "1_000"), ("change_pct-0", "\u0665"), ("change_pct-0", "1e999"),
+                       ("change_pct-0", "nan"), ("change_pct-0", "inf"), ("change_pct-0", "-2,5"),
+                       ("action", "down-" + "1" * 5000), ("action", "up-\u0661"), ("action", "remove-1_0"),
+                       ("count", "1" * 5000), ("count", "\u0661"), ("count", "1_0"),
+                       ("scenario_id", "abc"), ("scenario_id", "\u0665"), ("scenario_id", "1" * 5000),
+                       ("scenario_id", "0")]:
         cases.append((f"builder {key}={value[:12]!r}", "/scenarios/builder",
                       [(k, v) for k, v in builder if k != key] + [(key, value)]))
     for path, fields in [("/analyses/99/delete", []), ("/analyses/99/scenario", [("scenario_id", "1")]),
-                         ("/scenarios/99/delete", []), ("/analyses/abc/delete", [])]:
+                         ("/analyses/99/scenario", [("scenario_id", "9" * 5000)]),
+                         ("/scenarios/99/delete", []), ("/analyses/abc/delete", []),
+                         ("/analyses/" + "f" * 32 + "/delete", []), ("/scenarios/" + "e" * 32 + "/delete", []),
+                         ("/analyses/" + "f" * 32 + "/scenario", [("scenario_id", "e" * 32)])]:
         cases.append((f"post {path}", path, fields))
     return cases
 
@@ -214,8 +331,9 @@ def test_hostile_forms_get_a_4xx_with_a_message(hostile_app, label, path, fields
 def test_the_server_answers_normally_after_the_corpus(hostile_app):
     client = hostile_app.test_client()
     assert client.get("/").status_code == 200
-    assert client.post("/api/v1/analyses", json=VALID).status_code == 202
-    assert client.get("/api/v1/analyses/1").get_json()["status"] == "done"
+    created = client.post("/api/v1/analyses", json=VALID)
+    assert created.status_code == 202
+    assert client.get(created.get_json()["url"]).get_json()["status"] == "done"
 
 
 def test_bad_websocket_frames_do_not_hurt(live_server):

@@ -19,6 +19,13 @@ def submit(client, fields=FORM, htmx=False):
     return client.post("/analyses", data=MultiDict(fields), headers={"HX-Request": "true"} if htmx else {})
 
 
+def submitted(client, fields=FORM) -> str:
+    """Submit without JavaScript; the new analysis's public id, from the 303's Location."""
+    response = submit(client, fields)
+    assert response.status_code == 303
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
 def table_values(html: str) -> list[float]:
     return [float(v) for v in re.findall(r'data-value="([^"]+)"', html)]
 
@@ -39,8 +46,9 @@ def test_page_has_the_form_with_help_and_pickers(client):
 def test_without_javascript_submit_redirects_to_the_analysis_page(client, engine):
     response = submit(client)
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/analyses/1")
-    page = client.get("/analyses/1").get_data(as_text=True)
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/analyses/[0-9a-f]{32}", location)
+    page = client.get(location).get_data(as_text=True)
     want = engine.answer(Query("demo", "emission_type1_air", "consumption", "region", year=2011,
                                products=("food", "mining"), regions=("reg1", "TOTAL")))
     assert table_values(page) == [r.value for r in want.rows] + [want.total]
@@ -55,8 +63,9 @@ def test_a_queued_analysis_page_refreshes_itself(shared_store, tmp_path):
     app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False)
     client = app.test_client()
     client.get("/")
-    assert submit(client).status_code == 303
-    page = client.get("/analyses/1").get_data(as_text=True)
+    response = submit(client)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="1">' in page and "Queued:" in page
 
 
@@ -65,7 +74,8 @@ def test_htmx_submit_answers_with_a_fragment(client):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html and 'id="announce"' in html and "Analysis 1" in html
-    panel = client.get("/analyses/1?side=a", headers={"HX-Request": "true"}).get_data(as_text=True)
+    job = re.search(r'href="/analyses/([0-9a-f]{32})"', html).group(1)
+    panel = client.get(f"/analyses/{job}?side=a", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert panel.startswith('<section id="panel-a"') and "<html" not in panel
 
 
@@ -85,31 +95,41 @@ def test_invalid_form_input_is_refused_with_the_message_beside_the_field(client,
         assert response.status_code == 422
         assert message in html
         assert f'id="e-{field}"' in html or 'class="error-summary"' in html
-    assert client.get("/api/v1/analyses/1").status_code == 404  # nothing was written
+    assert "Analysis 1" not in client.get("/").get_data(as_text=True)  # nothing was written
+    with client.application.app_context():
+        from app.extensions import db
+        from app.models import Job
+
+        assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 0
 
 
 def test_a_whole_level_can_be_chosen_without_javascript(client):
     fields = [(k, v) for k, v in FORM if k != "regions"] + [("regions", "TOTAL"), ("regions_level", "1")]
-    assert submit(client, fields).status_code == 303
-    job = client.get("/api/v1/analyses/1").get_json()
+    response = submit(client, fields)
+    assert response.status_code == 303
+    job = client.get("/api/v1" + response.headers["Location"]).get_json()
     assert job["query"]["regions"] == ["reg1", "reg2", "reg3", "reg4", "reg5", "reg6"]
 
 
 def test_another_session_cannot_see_or_delete_a_job(shared_app):
     mine, theirs = shared_app.test_client(), shared_app.test_client()
     mine.get("/")
-    assert submit(mine).status_code == 303
-    for path in ("/analyses/1", "/analyses/1.csv", "/analyses/1.svg", "/?a=1", "/?b=1"):
+    response = submit(mine)
+    assert response.status_code == 303
+    job = response.headers["Location"].rsplit("/", 1)[1]
+    for path in (f"/analyses/{job}", f"/analyses/{job}.csv", f"/analyses/{job}.svg", f"/?a={job}", f"/?b={job}",
+                 f"/api/v1/analyses/{job}"):
         assert theirs.get(path).status_code == 404, path
-    assert theirs.post("/analyses/1/delete").status_code == 404
+    assert theirs.post(f"/analyses/{job}/delete").status_code == 404
+    assert theirs.delete(f"/api/v1/analyses/{job}").status_code == 404
     theirs.post("/analyses/delete")
-    assert mine.get("/analyses/1").status_code == 200
+    assert mine.get(f"/analyses/{job}").status_code == 200
     assert "#1" not in theirs.get("/").get_data(as_text=True).split('id="queue-list"')[1]
 
 
 def test_csv_download_has_the_query_on_every_row(client, engine):
-    submit(client)
-    response = client.get("/analyses/1.csv")
+    job = submitted(client)
+    response = client.get(f"/analyses/{job}.csv")
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     want = engine.answer(Query("demo", "emission_type1_air", "consumption", "region", year=2011,
@@ -122,8 +142,8 @@ def test_csv_download_has_the_query_on_every_row(client, engine):
 
 
 def test_svg_download_is_an_accessible_chart(client):
-    submit(client)
-    response = client.get("/analyses/1.svg")
+    job = submitted(client)
+    response = client.get(f"/analyses/{job}.svg")
     svg = response.get_data(as_text=True)
     assert response.mimetype == "image/svg+xml"
     assert svg.startswith("<?xml") and 'role="img"' in svg and "aria-labelledby" in svg
@@ -134,13 +154,13 @@ def test_svg_download_is_an_accessible_chart(client):
 def test_treemap_and_world_map_kinds(client):
     fields = [("dataset", "small"), ("year", "2012"), ("indicator", "ghg"), ("perspective", "production"),
               ("by", "product"), ("products", "A"), ("products", "C"), ("products", "D"), ("regions", "TOTAL")]
-    submit(client, fields)
-    treemap = client.get("/analyses/1.svg").get_data(as_text=True)
+    job = submitted(client, fields)
+    treemap = client.get(f"/analyses/{job}.svg").get_data(as_text=True)
     assert treemap.count("<rect") == 3 and "Treemap of 3 product rows" in treemap
     fields = [(k, v) for k, v in fields if k not in ("by", "regions")] + [
         ("by", "region"), ("regions", "Europe"), ("regions", "JP"), ("regions", "WM")]
-    submit(client, fields)
-    world = client.get("/analyses/2.svg").get_data(as_text=True)
+    job = submitted(client, fields)
+    world = client.get(f"/analyses/{job}.svg").get_data(as_text=True)
     assert "World map of 3 region rows in kg CO2-eq" in world
     assert world.count("<path") > 150
     assert "FR in Europe Europe:" in world and "JP in JP Japan:" in world
@@ -149,34 +169,33 @@ def test_treemap_and_world_map_kinds(client):
 
 
 def test_delete_one_and_all(client):
-    for _ in range(3):
-        submit(client)
-    assert client.post("/analyses/2/delete").status_code == 303
-    assert client.get("/analyses/2").status_code == 404
-    fragment = client.post("/analyses/3/delete", headers={"HX-Request": "true"}).get_data(as_text=True)
+    first, second, third = (submitted(client) for _ in range(3))
+    assert client.post(f"/analyses/{second}/delete").status_code == 303
+    assert client.get(f"/analyses/{second}").status_code == 404
+    fragment = client.post(f"/analyses/{third}/delete", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Analysis 3 deleted" in fragment
-    assert client.get("/analyses/1").status_code == 200
+    assert client.get(f"/analyses/{first}").status_code == 200
     assert client.post("/analyses/delete").status_code == 303
-    assert client.get("/analyses/1").status_code == 404
+    assert client.get(f"/analyses/{first}").status_code == 404
 
 
 def test_two_years_side_by_side_show_the_difference_per_row(client, engine):
     base = [("dataset", "small"), ("indicator", "co2"), ("perspective", "consumption"), ("by", "product"),
             ("products", "A"), ("products", "D"), ("regions", "Europe")]
-    submit(client, base + [("year", "2011")])
-    submit(client, base + [("year", "2012")])
-    html = client.get("/analyses/2?side=b&against=1", headers={"HX-Request": "true"}).get_data(as_text=True)
+    first = submitted(client, base + [("year", "2011")])
+    second = submitted(client, base + [("year", "2012")])
+    html = client.get(f"/analyses/{second}?side=b&against={first}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Difference: analysis 2 (2012) minus analysis 1 (2011)" in html
     a = engine.answer(Query("small", "co2", "consumption", "product", year=2011, products=("A", "D"), regions=("Europe",)))
     b = engine.answer(Query("small", "co2", "consumption", "product", year=2012, products=("A", "D"), regions=("Europe",)))
     from app.charts import format_value
     for ra, rb in zip(a.rows, b.rows):
         assert format_value(rb.value - ra.value) in html
-    page = client.get("/?a=1&b=2").get_data(as_text=True)
+    page = client.get(f"/?a={first}&b={second}").get_data(as_text=True)
     assert "Difference: analysis 2 (2012) minus analysis 1 (2011)" in page
     # different views are shown side by side without a difference
-    submit(client, [(k, v) for k, v in base if k != "indicator"] + [("indicator", "ch4"), ("year", "2012")])
-    assert "Difference" not in client.get("/?a=1&b=3").get_data(as_text=True)
+    third = submitted(client, [(k, v) for k, v in base if k != "indicator"] + [("indicator", "ch4"), ("year", "2012")])
+    assert "Difference" not in client.get(f"/?a={first}&b={third}").get_data(as_text=True)
 
 
 def test_page_weight_and_vendored_assets(client):
