@@ -98,3 +98,54 @@ def test_a_separate_worker_process_runs_the_jobs(instance_env, tmp_path, shared_
     finally:
         worker.send_signal(signal.SIGINT)
         worker.wait(timeout=15)
+
+
+def test_kill_9_of_the_embedded_server_mid_job_is_recovered_after_a_restart(instance_env, tmp_path):
+    """SQLite mode, as `make run`: the server dies mid-job; the next start finishes the job (attempt 2)."""
+    timing = {"RAMASCENE_HEARTBEAT_SECONDS": "0.5", "RAMASCENE_STALE_SECONDS": "2", "RAMASCENE_REAPER_SECONDS": "0.5",
+              "RAMASCENE_LOST_SECONDS": "2"}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(tmp_path / "first.log", "wb") as log:
+        first = flask(["serve", "--port", str(port)], {**instance_env, **timing, "RAMASCENE_FAULT_DELAY_SECONDS": "60"},
+                      stdout=log, stderr=log)
+    second = None
+    try:
+        wait_until_up(url + "/")
+        browser = Session(url)
+        browser.get("/")
+        status, body = browser.post_json("/api/v1/analyses", {"dataset": "demo", "indicator": "value_added",
+                                                              "perspective": "production", "by": "region"})
+        assert status == 202
+        deadline = time.monotonic() + 20
+        while json.loads(browser.get(body["url"])[1])["status"] != "running":
+            assert time.monotonic() < deadline, "the embedded worker never took the job"
+            time.sleep(0.1)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        with open(tmp_path / "second.log", "wb") as log:
+            second = flask(["serve", "--port", str(port)], {**instance_env, **timing}, stdout=log, stderr=log)
+        wait_until_up(url + "/")
+        restarted = time.monotonic()
+        job = None
+        while time.monotonic() - restarted < 30:
+            job = json.loads(browser.get(body["url"])[1])
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+        recovered_in = time.monotonic() - restarted
+        log_text = (tmp_path / "second.log").read_text()
+        assert job["status"] == "done", (job, log_text[-2000:])
+        assert job["result"]["unit"] == "Mill USD" and recovered_in < 15
+        assert "reaper round failed" not in log_text
+        # the recovered job no longer counts against the session's queue
+        assert browser.post_json("/api/v1/analyses", {"dataset": "demo", "indicator": "value_added",
+                                                      "perspective": "production", "by": "region"})[0] == 202
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
