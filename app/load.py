@@ -167,6 +167,11 @@ def run_production_load(users: int, analyses: int, dataset: str, port: int, log)
     if not env.get("DATABASE_URL") or not env.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL for the production stack")
     env.setdefault("RAMASCENE_WEBSOCKET_POLL_SECONDS", "5")
+    # every simulated user comes from this one address: the per-address caps are raised to the
+    # load's size (the per-session caps stay as they are)
+    env.setdefault("RAMASCENE_MAX_QUEUED_PER_ADDRESS", str(max(30, 2 * users)))
+    env.setdefault("RAMASCENE_MAX_QUEUED_TOTAL", str(max(500, 2 * users)))
+    env.setdefault("RAMASCENE_SUBMIT_RATE_LIMIT_PER_ADDRESS", f"{max(300, 2 * users * analyses)} per minute")
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     logs = ROOT / "instance" / "load-logs"
