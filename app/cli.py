@@ -306,6 +306,20 @@ def load_command(url, users, analyses, dataset):
     click.echo(json.dumps(run_load(url, users, analyses, dataset), indent=1))
 
 
+@click.command("flood")
+@click.option("--url", required=True, help="A server already running on this machine.")
+@click.option("--dataset", default="exio-synth", show_default=True)
+@click.option("--cookies", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--jobs", default=15, show_default=True, type=click.IntRange(1, 100))
+def flood_command(url, dataset, cookies, jobs):
+    """Fairness: heavy scenarios from many cookies at one address, then another user's small one; prints JSON."""
+    from .flood import run_flood
+
+    if not url.startswith(("http://127.", "http://localhost")):
+        raise click.BadParameter("floods go to this machine only (http://127.x.x.x or localhost)", param_hint="--url")
+    click.echo(json.dumps(run_flood(url.rstrip("/"), dataset, cookies, jobs), indent=1))
+
+
 @click.command("load-production")
 @click.option("--users", default=200, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--analyses", default=5, show_default=True, type=click.IntRange(1, 15))
@@ -320,6 +334,7 @@ def load_production_command(users, analyses, dataset, port):
 
 def init_app(app):
     app.cli.add_command(load_command)
+    app.cli.add_command(flood_command)
     app.cli.add_command(load_production_command)
     app.cli.add_command(bench_web_command)
     app.cli.add_command(worker_command)

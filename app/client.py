@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import http.client
 import http.cookiejar
 import json
 import urllib.error
@@ -11,13 +13,28 @@ import urllib.request
 from simple_websocket import Client
 
 
+class _SourceHandler(urllib.request.HTTPHandler):
+    """Plain HTTP from a chosen local address."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.source, 0)), req)
+
+
 class Session:
     """One browser session: its own cookie jar, so its own jobs."""
 
-    def __init__(self, base: str, timeout: float = 10.0):
+    def __init__(self, base: str, timeout: float = 10.0, source: str | None = None):
+        """source: the local address to send from (another 127.x.y.z looks like another client)."""
         self.base, self.timeout = base, timeout
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        handlers = [urllib.request.HTTPCookieProcessor(self.jar)]
+        if source is not None:
+            handlers.append(_SourceHandler(source))
+        self.opener = urllib.request.build_opener(*handlers)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
