@@ -164,23 +164,22 @@ def test_a_source_that_breaks_the_rules_writes_nothing(tmp_path, make, message):
     assert store.names() == [] and not (tmp_path / "store").exists()
 
 
+def records(*rows):
+    """Tree records from (code, parent, leaf), below a root TOTAL unless the first row is a root."""
+    head = [] if rows and rows[0][1] is None else [{"code": ROOT, "name": "World", "parent": None, "leaf": None}]
+    return head + [{"code": code, "name": code.upper(), "parent": parent, "leaf": leaf} for code, parent, leaf in rows]
+
+
 @pytest.mark.parametrize("records, message", [
     # what flat_tree made of a leaf labelled TOTAL: its own parent, which looped forever
     (flat_tree(["reg0", ROOT]), "region label 'TOTAL' is also the code of a group of the region tree"),
-    ([{"code": ROOT, "name": "W", "parent": None, "leaf": None},
-      {"code": "a", "name": "A", "parent": "b", "leaf": 0},
-      {"code": "b", "name": "B", "parent": "a", "leaf": None}], "the parent 'b' of 'a' is not a group listed before it"),
-    ([{"code": ROOT, "name": "W", "parent": None, "leaf": None},
-      {"code": "a", "name": "A", "parent": "a", "leaf": 0}], "the parent 'a' of 'a' is not a group listed before it"),
-    ([{"code": "a", "name": "A", "parent": None, "leaf": 0}], "its first entry must be the root 'TOTAL'"),
-    ([{"code": ROOT, "name": "W", "parent": None, "leaf": None},
-      {"code": "a", "name": "A", "parent": ROOT, "leaf": 0},
-      {"code": "b", "name": "B", "parent": "a", "leaf": 1}], "'a' is a region, not a group, yet 'b' names it as parent"),
-    ([{"code": ROOT, "name": "W", "parent": None, "leaf": None},
-      {"code": "a", "name": "A", "parent": ROOT, "leaf": 1}], "the positions of its regions are not 0 to 0"),
-    ([{"code": ROOT, "name": "W", "parent": None, "leaf": None},
-      {"code": "a", "name": "A", "parent": ROOT, "leaf": 0},
-      {"code": "b", "name": "B", "parent": ROOT, "leaf": 0}], "'b' has the position 0, not a new whole number"),
+    (records(("a", "b", 0), ("b", "a", None)), "the parent 'b' of 'a' is not a group listed before it"),
+    (records(("a", "a", 0)), "the parent 'a' of 'a' is not a group listed before it"),
+    (records(("a", None, 0)), "its first entry must be the root 'TOTAL'"),
+    (records(("a", ROOT, 0), ("b", "a", 1)), "'a' is a region, not a group, yet 'b' names it as parent"),
+    (records(("a", ROOT, 1)), "the positions of its regions are not 0 to 0"),
+    (records(("a", ROOT, 0), ("b", ROOT, 0)), "'b' has the position 0, not a new whole number"),
+    (records(("a", ROOT, True)), "'a' has the position True, not a new whole number"),
     ([], "is empty"),
 ])
 def test_a_tree_that_would_loop_or_lose_leaves_is_refused(records, message):
@@ -196,3 +195,10 @@ def test_synthetic_labels_pass_the_same_rules(tmp_path):
     dataset = store.write("s", synthetic_source([2011], 4, 9, seed=2))
     assert dataset.regions.size == 4 and dataset.products.size == 9
     assert [i["code"] for i in dataset.indicators] == [i["code"] for i in INDICATORS]
+
+
+def test_a_year_given_twice_is_refused_before_anything_is_written(runner):
+    result = runner.invoke(args=["data", "synth", "--name", "s", "--years", "2011,2011", "--regions", "2",
+                                 "--products", "3"])
+    assert result.exit_code == 1 and "years: a year is given twice" in result.stderr
+    assert "Traceback" not in result.stderr and runner.app.extensions["engine"].store.names() == []

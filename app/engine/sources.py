@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np

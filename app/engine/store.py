@@ -252,7 +252,10 @@ def map_npy(path: Path, meta: dict, checksum: bool = True, fresh: bool = False) 
         if size == offset:
             return np.empty(shape, dtype), signature  # mmap cannot map nothing
         # mapped through the descriptor that was checked, so a file swapped meanwhile is not the one mapped
-        return np.memmap(f, dtype=dtype, mode="r", offset=offset, shape=shape), signature
+        try:
+            return np.memmap(f, dtype=dtype, mode="r", offset=offset, shape=shape), signature
+        except (ValueError, OSError) as exc:  # cut short since the size was checked
+            raise Damage(f"changed while it was being opened ({exc})") from None
 
 
 def _expected_shapes(n_regions: int, n_products: int, n_indicators: int) -> dict[str, tuple]:
