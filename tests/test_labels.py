@@ -202,3 +202,15 @@ def test_a_year_given_twice_is_refused_before_anything_is_written(runner):
                                  "--products", "3"])
     assert result.exit_code == 1 and "years: a year is given twice" in result.stderr
     assert "Traceback" not in result.stderr and runner.app.extensions["engine"].store.names() == []
+
+
+def test_long_extension_row_names_get_codes_within_the_limit(tmp_path):
+    io = pymrio.load_test()
+    F = io.emissions.F
+    long = "emission " + "very " * 60
+    F.index = pd.MultiIndex.from_tuples([(long + "a", "air"), (long + "b", "air")], names=F.index.names)
+    io.emissions.unit.index = F.index
+    labels, _ = from_pymrio(io, 2011, "mrio.zip")
+    codes = [i["code"] for i in labels["indicators"]]
+    assert all(len(c) <= 200 for c in codes) and len(set(codes)) == len(codes) == 3
+    assert [i["name"] for i in labels["indicators"]][1:] == [long + "a - air", long + "b - air"]

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import DatasetError
-from .hierarchy import EXIO3_REGIONS, check_labels, exio3_product_codes, product_tree, region_tree
+from .hierarchy import (EXIO3_REGIONS, MAX_LABEL, check_labels, exio3_product_codes, product_tree,
+                        region_tree)
 from .store import Source, SourceYear
 
 # pymrio's test system states no year; the demo files it under EXIOBASE's usual reference year.
@@ -85,10 +86,11 @@ def _indicators(io, origin: str) -> list[tuple[object, str, dict]]:
             _unique(ext.F_Y.index, f"the rows of F_Y of extension {ext.name}", origin)
         for label in table.index:
             name = _label(label)
-            code = slug(name)
+            # codes are capped at the length every code may have; the names stay whole
+            code = slug(name)[:MAX_LABEL]
             if code in used:
-                code = f"{slug(ext.name)}.{code}"
-            base, i = code, 2
+                code = f"{slug(ext.name)}.{code}"[:MAX_LABEL]
+            base, i = code[:MAX_LABEL - 8], 2
             while code in used:
                 code, i = f"{base}_{i}", i + 1
             used.add(code)
