@@ -66,7 +66,7 @@ def label_problem(label) -> str | None:
     if problem is not None:
         return problem
     if label != label.strip():
-        # forms and the command line strip what is typed, so such a code could never be chosen
+        # the scenario builder and --intervention strip what is entered: such a code could not be chosen there
         return "begins or ends with whitespace"
     if len(label) > MAX_LABEL:
         return f"is longer than {MAX_LABEL} characters"
