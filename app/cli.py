@@ -100,18 +100,36 @@ def data_import(paths, name, years_text):
 @data.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def data_list(fmt):
-    """List the datasets: years, size, indicators."""
+    """List the datasets: years, size, indicators; a damaged one with what is wrong (sizes, not checksums)."""
     store = _engine().store
-    summaries = [store.open(name).summary() for name in store.names()]
+    summaries = []
+    for name in store.names():
+        try:
+            dataset = store.open(name)
+        except EngineError as exc:  # damaged since names() looked
+            summaries.append({"name": name, "damaged": exc.message})
+            continue
+        summary = dataset.summary()
+        problems = dataset.problems(checksums=False, identities=False)
+        if problems:
+            summary["damaged"] = f"{problems[0]}; check it with `flask --app wsgi data verify {name}`"
+        summaries.append(summary)
+    summaries += [{"name": name, "damaged": problem} for name, problem in store.damaged().items()]
+    summaries.sort(key=lambda s: s["name"])
     if fmt == "json":
         click.echo(json.dumps(summaries, indent=1))
         return
     if not summaries:
         click.echo("no datasets; make one with `flask --app wsgi data demo`")
     for s in summaries:
+        if "years" not in s:
+            click.echo(f"{s['name']}: DAMAGED: {s['damaged']}")
+            continue
         click.echo(f"{s['name']}: years {', '.join(map(str, s['years']))}; {s['regions']} regions x "
                    f"{s['products']} products; {len(s['indicators'])} indicators; "
                    f"{s['bytes'] / 1e6:.1f} MB")
+        if "damaged" in s:
+            click.echo(f"  DAMAGED: {s['damaged']}")
         for ind in s["indicators"]:
             click.echo(f"  {ind['code']}: {ind['name']} [{ind['unit']}]")
 
@@ -125,6 +143,10 @@ def data_show(name, fmt):
         dataset = _engine().dataset(name)
     except EngineError as exc:
         _fail(exc)
+    problems = dataset.problems(checksums=False, identities=False)
+    if problems:
+        _log(f"warning: dataset {name!r} is damaged: {problems[0]}; check it with "
+             f"`flask --app wsgi data verify {name}`")
     shown = {
         "years": dataset.years,
         "products": dataset.products.public(),
@@ -148,7 +170,7 @@ def data_show(name, fmt):
 @data.command("verify")
 @click.argument("name")
 def data_verify(name):
-    """Re-check a dataset's checksums and identities ((I - A) L = I, M = S L, x = L y)."""
+    """Check every file of a dataset (size, header, sha256) and its identities ((I - A) L = I, M = S L, x = L y)."""
     try:
         problems = _engine().store.verify(name)
     except EngineError as exc:
@@ -157,7 +179,7 @@ def data_verify(name):
         click.echo(problem, err=True)
     if problems:
         raise click.ClickException(f"dataset {name!r} failed {len(problems)} check(s)")
-    click.echo(f"dataset {name!r}: checksums and identities hold")
+    click.echo(f"dataset {name!r}: sizes, checksums and identities hold")
 
 
 @data.command("delete")

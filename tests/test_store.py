@@ -71,9 +71,10 @@ def test_verify_finds_a_corrupted_array(tmp_path, runner):
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF
     path.write_bytes(bytes(data))
-    assert store.verify("s") == ["2011/M: checksum differs from the manifest"]
+    shown = f"{store.root / 's' / '2011' / 'M.npy'}: does not match its sha256 checksum in the manifest"
+    assert [p[:len(shown)] for p in store.verify("s")] == [shown]
     result = runner.invoke(args=["data", "verify", "s"])
-    assert result.exit_code == 1 and "2011/M: checksum differs" in result.stderr
+    assert result.exit_code == 1 and shown in result.stderr
 
 
 def test_verify_checks_identities_not_only_checksums(tmp_path):
@@ -88,7 +89,8 @@ def test_verify_checks_identities_not_only_checksums(tmp_path):
     manifest["years"]["2011"]["arrays"]["x"]["sha256"] = _sha256(x_path)
     manifest_path.write_text(json.dumps(manifest))
     problems = store.verify("s")
-    assert len(problems) == 1 and problems[0].startswith("2011: x = L y fails")
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{store.root / 's' / '2011'}/x.npy, L.npy, Y.npy: x = L y fails")
 
 
 def test_a_reader_follows_a_replaced_dataset(tmp_path):
@@ -113,10 +115,12 @@ def test_dataset_names_cannot_escape_the_store(tmp_path, name):
 
 
 def test_a_singular_system_is_refused(tmp_path):
+    from app.engine.hierarchy import flat_tree
     from app.engine.store import Source, SourceYear
 
     A = np.array([[0.5, 0.5], [0.5, 0.5]])  # column sums of one: I - A is singular
-    source = Source(regions=["r"], products=["a", "b"], region_tree=[], product_tree=[],
+    source = Source(regions=["r"], products=["a", "b"], region_tree=flat_tree(["r"]),
+                    product_tree=flat_tree(["a", "b"]),
                     indicators=[{"code": "v", "name": "v", "unit": "kg", "parent": None}],
                     years=[(2011, lambda: SourceYear(2011, A, np.ones((2, 1)), S=np.ones((1, 2))))])
     store = Store(tmp_path)

@@ -20,3 +20,14 @@ class QueryError(EngineError):
 
 class DatasetError(EngineError):
     """A dataset that cannot be imported, found or trusted."""
+
+
+class DatasetDamaged(DatasetError):
+    """A compiled dataset whose files no longer match its manifest; names the file and what is wrong."""
+
+    def __init__(self, dataset: str, file: str, problem: str):
+        super().__init__("dataset", dataset, f"dataset {dataset!r} is damaged: {file}: {problem}; "
+                         f"check it with `flask --app wsgi data verify {dataset}`")
+        self.dataset = dataset
+        self.file = file
+        self.problem = problem

@@ -141,22 +141,31 @@ class Engine:
 
     def __init__(self, store: Store):
         self.store = store
-        self._open: dict[str, tuple[str, Dataset]] = {}
+        self._open: dict[str, tuple[tuple, Dataset]] = {}
         self._lock = threading.Lock()
 
     def dataset(self, name) -> Dataset:
-        """The current version of a dataset, reopened only when an import has replaced it."""
+        """The current version of a dataset, reopened when an import has replaced it or its manifest
+        changed on disk; DatasetDamaged (naming the file) when it cannot be trusted."""
+        # a readlink and a stat per query: microseconds
+        key = link = None
         try:
-            target = os.readlink(self.store.root / check_name(name))
-            with self._lock:
-                cached = self._open.get(name)
-                if cached is None or cached[0] != target:
-                    cached = (target, self.store.open(name))
-                    self._open[name] = cached
-            return cached[1]
+            link = os.path.join(self.store.root, check_name(name))
+            target = os.readlink(link)
+            manifest = os.stat(os.path.join(link, "manifest.json"))
+            key = (target, manifest.st_ino, manifest.st_size, manifest.st_mtime_ns)
         except (DatasetError, OSError):
-            names = ", ".join(self.store.names()) or "none"
-            raise QueryError("dataset", name, f"no dataset named {name!r} (available: {names})") from None
+            # no manifest in a version folder is damage, which opening names; anything else is no dataset
+            if link is None or not (os.path.islink(link) and os.path.isdir(link)):
+                names = ", ".join(self.store.names()) or "none"
+                raise QueryError("dataset", name, f"no dataset named {name!r} (available: {names})") from None
+        with self._lock:
+            cached = self._open.get(name)
+            if cached is None or key is None or cached[0] != key:
+                self._open.pop(name, None)
+                cached = (key, self.store.open(name))
+                self._open[name] = cached
+        return cached[1]
 
     def resolve(self, query: Query) -> tuple[Dataset, Query]:
         """Check a query against its dataset; returns the dataset and the query with its year set."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import DatasetError
-from .hierarchy import EXIO3_REGIONS, exio3_product_codes, product_tree, region_tree
+from .hierarchy import (EXIO3_REGIONS, MAX_LABEL, check_labels, exio3_product_codes, product_tree,
+                        region_tree)
 from .store import Source, SourceYear
 
 # pymrio's test system states no year; the demo files it under EXIOBASE's usual reference year.
@@ -24,8 +26,38 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "indicator"
 
 
+def _text(value) -> str:
+    """A label as text; a missing one (NaN, None: an empty cell in the files) is empty."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
 def _label(label) -> str:
-    return " - ".join(str(p) for p in label) if isinstance(label, tuple) else str(label)
+    return " - ".join(_text(p) for p in label) if isinstance(label, tuple) else _text(label)
+
+
+def _unique(index: pd.Index, what: str, origin: str) -> None:
+    """pandas cannot line up a table whose rows or columns repeat a label: say which one repeats."""
+    if not index.is_unique:
+        label = index[index.duplicated()][0]
+        raise DatasetError("paths", origin, f"{origin}: {what} holds {_label(label)!r} twice; "
+                           "every row and column needs its own label")
+
+
+def _check_cells(index: pd.Index, table: str, origin: str) -> None:
+    """The (region, product) rows of the core table: each once, so a shared label is named."""
+    if index.is_unique:
+        return
+    if not isinstance(index, pd.MultiIndex) or index.nlevels != 2:
+        _unique(index, table, origin)
+    region, sector = index[index.duplicated()][0]
+    # two regions under one label repeat every product of that label the same number of times
+    counts = Counter(s for r, s in index if r == region)
+    if len(counts) == len(set(index.get_level_values(1))) and len(set(counts.values())) == 1:
+        message = f"two regions share the label {_text(region)!r}"
+    else:
+        message = f"two products of region {_text(region)!r} share the label {_text(sector)!r}"
+    raise DatasetError("paths", origin, f"{origin}: {message} (in {table}); every region and product "
+                       "needs its own label")
 
 
 def _exio3_region(label: str) -> str:
@@ -40,7 +72,7 @@ def _exio3_region(label: str) -> str:
     return label
 
 
-def _indicators(io) -> list[tuple[object, str, dict]]:
+def _indicators(io, origin: str) -> list[tuple[object, str, dict]]:
     """(extension, row label, indicator record) for every extension row, with unique codes."""
     out, used = [], set()
     for ext in io.get_extensions(data=True):
@@ -48,18 +80,23 @@ def _indicators(io) -> list[tuple[object, str, dict]]:
         if table is None:
             continue
         units = getattr(ext, "unit", None)
+        _unique(table.index, f"the rows of extension {ext.name}", origin)
+        _check_cells(table.columns, f"the columns of extension {ext.name}", origin)
+        if getattr(ext, "F_Y", None) is not None:
+            _unique(ext.F_Y.index, f"the rows of F_Y of extension {ext.name}", origin)
         for label in table.index:
             name = _label(label)
-            code = slug(name)
+            # codes are capped at the length every code may have; the names stay whole
+            code = slug(name)[:MAX_LABEL]
             if code in used:
-                code = f"{slug(ext.name)}.{code}"
-            base, i = code, 2
+                code = f"{slug(ext.name)}.{code}"[:MAX_LABEL]
+            base, i = code[:MAX_LABEL - 8], 2
             while code in used:
                 code, i = f"{base}_{i}", i + 1
             used.add(code)
             unit = ""
             if units is not None and label in units.index:
-                unit = str(units.loc[label].iloc[0] if units.ndim == 2 else units.loc[label])
+                unit = _text(units.loc[label].iloc[0] if units.ndim == 2 else units.loc[label]).strip()
             out.append((ext, label, {"code": code, "name": name, "unit": unit,
                                      "parent": None, "group": str(ext.name)}))
     return out
@@ -75,8 +112,21 @@ def from_pymrio(io, year: int, origin: str) -> tuple[dict, SourceYear]:
     """Labels and one SourceYear from a pymrio IOSystem."""
     if io.A is None and io.Z is None:
         raise DatasetError("path", origin, "the system has neither A nor Z")
-    regions = [_exio3_region(str(r)) for r in io.get_regions()]
-    sectors = [str(s) for s in io.get_sectors()]
+    core = io.A if io.A is not None else io.Z
+    table = "A" if io.A is not None else "Z"
+    _check_cells(core.index, table, origin)
+    _check_cells(core.columns, f"the columns of {table}", origin)
+    for what, index in (("Y", io.Y.index), ("x", None if io.x is None else io.x.index)):
+        if index is not None:
+            _check_cells(index, what, origin)
+    regions = [_exio3_region(_text(r)) for r in io.get_regions()]
+    sectors = [_text(s) for s in io.get_sectors()]
+    try:
+        # before any table is lined up: a label that breaks the trees is refused here, with the path
+        check_labels("regions", regions)
+        check_labels("products", sectors)
+    except DatasetError as exc:
+        raise DatasetError(exc.field, exc.value, f"{origin}: {exc.message}") from None
     io_regions = list(io.get_regions())
     cells = pd.MultiIndex.from_product([io_regions, list(io.get_sectors())])
     x = None
@@ -92,7 +142,7 @@ def from_pymrio(io, year: int, origin: str) -> tuple[dict, SourceYear]:
         x = x_frame.to_numpy(dtype=np.float64).reshape(-1)
         A = pymrio.calc_A(Z, x_frame).to_numpy(dtype=np.float64)
     Y = _by_region(io.Y.reindex(index=cells), io_regions)
-    indicators = _indicators(io)
+    indicators = _indicators(io, origin)
     F = np.empty((len(indicators), len(cells)))
     F_Y = np.zeros((len(indicators), len(regions)))
     has_F_Y = False
