@@ -284,11 +284,19 @@ def start_reaper(app) -> threading.Event:
     return stop
 
 
-def preload() -> None:
-    """Open every dataset and read the arrays the standard views use into the page cache."""
+def preload(queue: str = "analyses") -> None:
+    """Open every dataset, check its arrays against the manifest (checksums, once per process) and read
+    them into the page cache: what standard views use, and for the scenario queue A, L and its transpose,
+    so that no job pays for the checks. A damaged dataset is logged and skipped; the others are served."""
     eng = engine()
+    keys = ("M", "S", "x", "Y") + (("A", "L", "LT") if queue == "scenarios" else ())
     for name in eng.store.names():
-        dataset = eng.dataset(name)
-        for year in dataset.years:
-            for key in ("M", "S", "x", "Y"):
-                np.asarray(dataset.array(year, key)).sum()
+        try:
+            dataset = eng.dataset(name)
+            for year in dataset.years:
+                for key in keys:
+                    array = dataset.array(year, key)
+                    if key in ("M", "S", "x", "Y"):
+                        np.asarray(array).sum()
+        except EngineError as exc:
+            log.warning("dataset %s not preloaded: %s", name, exc)

@@ -34,16 +34,18 @@ def init_app(app):
                 jobs.run(kind)
         return run
 
-    def preload():
-        from app import jobs
+    def preloader(queue: str):
+        def preload():
+            from app import jobs
 
-        with app.app_context():
-            jobs.preload()
+            with app.app_context():
+                jobs.preload(queue)
+        return preload
 
     tasks = {}
     for kind, huey in queues.items():
         tasks[kind] = huey.task(name=f"run_{kind}")(turn("scenario" if kind == "scenarios" else "analysis"))
-        huey.on_startup(name="preload")(preload)
+        huey.on_startup(name="preload")(preloader(kind))
     app.extensions["huey"] = queues["analyses"]
     app.extensions["queues"] = queues
     app.extensions["tasks"] = SimpleNamespace(run_analysis=tasks["analyses"], run_scenario=tasks["scenarios"])

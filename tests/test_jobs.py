@@ -110,6 +110,21 @@ def test_the_worker_preloads_every_dataset_on_start(queued_app):
     assert set(engine._open) == {"mine"}
 
 
+def test_preload_skips_a_damaged_dataset_and_checks_what_scenarios_read(queued_app):
+    engine = queued_app.extensions["engine"]
+    engine.store.write("other", synthetic_source([2011], 3, 4))
+    m = engine.store.path("mine") / "2011" / "M.npy"
+    m.write_bytes(m.read_bytes()[:-8])  # cut short
+    for hook in queued_app.extensions["queues"]["scenarios"]._startup.values():
+        hook()
+    other = engine.dataset("other")
+    assert {key for (year, key) in other._arrays} >= {"M", "S", "x", "Y", "A", "L", "LT"}
+    client = queued_app.test_client()
+    job_id = client.post("/api/v1/analyses", json={**QUERY, "dataset": "other"}).get_json()["id"]
+    run_next_task(queued_app)
+    assert job_row(queued_app, job_id).status == "done"
+
+
 def test_a_restart_loses_nothing(tmp_path, queued_app):
     client = queued_app.test_client()
     job_id = client.post("/api/v1/analyses", json=QUERY).get_json()["id"]
