@@ -107,7 +107,7 @@ def query_from_form(form) -> tuple[Query | None, dict, dict]:
                       products=tuple(values["products"]), regions=tuple(values["regions"]))
         _engine().resolve(query)
         return query, values, errors
-    except QueryError as exc:
+    except EngineError as exc:  # a bad field, or a dataset found damaged
         errors[exc.field] = exc.message
         return None, values, errors
 
