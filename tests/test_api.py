@@ -343,6 +343,17 @@ def test_schema_errors_name_the_json_path_of_the_field(api, body, field, message
     assert response.status_code == 422 and response.get_json() == {"error": message, "field": field}
 
 
+@pytest.mark.parametrize("change", ["1_000", "\u0665", "-20", "NaN"])
+def test_a_change_pct_written_as_text_is_not_a_number(api, change):
+    """The builder's form reads "1_000" and Arabic-Indic digits strictly (app/parsing.py); in JSON a change is
+    a number, never text."""
+    response = post(api, {**QUERY, "interventions": [{"product": "D", "origin": "JP", "consumer": "FD",
+                                                      "consumer_region": "JP", "change_pct": change}]})
+    assert response.status_code == 422
+    assert response.get_json() == {"error": "interventions[0].change_pct must be a number",
+                                   "field": "interventions[0].change_pct"}
+
+
 def test_a_year_written_2011_0_is_the_year_2011(client):
     """JSON (and the published schema) know one kind of number: 2011.0 is the integer 2011."""
     created = post(client, {**QUERY, "year": 2011.0})
@@ -401,7 +412,8 @@ def test_a_change_pct_beyond_a_float_is_a_422_naming_it(api, change):
     (json.dumps(QUERY).replace("2011", "-Infinity"), "the body is not valid JSON: -Infinity is not a JSON number"),
     ('{"dataset": "small", "dataset": "demo"}', "the body is ambiguous: 'dataset' is given twice in one object"),
     ("9" * 5000, "the body holds an integer of more than 4,300 digits"),
-    (json.dumps({**QUERY, "year": 1}).replace(": 1", ": -" + "9" * 4301), "the body holds an integer of more than 4,300 digits"),
+    (json.dumps({**QUERY, "year": 1}).replace(": 1", ": -" + "9" * 4301),
+     "the body holds an integer of more than 4,300 digits"),
     ('{"dataset": "\\ud800"', "the body is not valid JSON"),
     (b"\xff\xfe{".decode("latin-1"), "the body is not valid JSON"),
 ])

@@ -3,7 +3,8 @@
 What runs: schemathesis' engine (what `st run` runs) on /api/v1/openapi.json through the WSGI app, on
 every operation but the document's own (schemathesis leaves out the path it loaded the document from),
 every phase (examples, coverage, fuzzing, stateful: POST -> GET/DELETE of the new id), valid and invalid data
-(generation mode "all"), at most MAX_EXAMPLES examples per operation and phase, a fixed seed and
+(generation mode "all"), at most MAX_EXAMPLES examples per operation in the fuzzing phase and as many
+scenarios in the stateful phase (the coverage phase adds its boundary cases), a fixed seed and
 derandomised generation, and every check schemathesis has: not_a_server_error,
 status_code_conformance, content_type_conformance, response_headers_conformance,
 response_schema_conformance, positive_data_acceptance, negative_data_rejection, use_after_free,
@@ -186,7 +187,9 @@ def test_schemathesis_finds_nothing(contract_app):
                                     "GET /api/v1/analyses/{id}", "DELETE /api/v1/analyses/{id}"}
     assert len(report["checks"]) == 15  # every check schemathesis has, max_response_time included
     # valid data reaches the engine and is queued; invalid data is refused with the documented statuses
+    assert report["modes"]["positive"] >= 200 and report["modes"]["negative"] >= 100
     assert report["statuses"][(CREATE, 202)] >= 20 and report["statuses"][(CREATE, 422)] >= 20
+    assert report["statuses"][(CREATE, 400)] >= 5 and report["statuses"][(CREATE, 415)] >= 1
     assert report["statuses"][("GET /api/v1/analyses/{id}", 200)] >= 5
     assert report["statuses"][("DELETE /api/v1/analyses/{id}", 204)] >= 5
     # a 422 for a schema-valid body only ever names what the dataset decides, and the engine's own
