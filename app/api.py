@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 from flask import Blueprint, current_app, jsonify, request, url_for
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError, best_match
 
 from . import jobs
 from .engine import EngineError, Query, QueryError
-from .extensions import db
 from .models import Job
-from .openapi import openapi_document
+from .openapi import QUERY, openapi_document
 from .ownership import client_key, current_owner, owned_or_none
 from .security import csrf, limit_submissions
 
@@ -22,9 +26,143 @@ def _error(status: int, message: str, field: str | None = None):
     return jsonify({"error": message, "field": field}), status
 
 
+class BodyError(Exception):
+    """A body that is not JSON this API reads: a 400 naming the body."""
+
+
+# The deepest valid query is four levels ({"interventions": [{"change_pct": ...}]}); anything far deeper
+# is refused before the schema check or the engine walk it recursively.
+MAX_DEPTH = 16
+
+
+def _no_constant(name: str):
+    raise BodyError(f"the body is not valid JSON: {name} is not a JSON number")
+
+
+def _integer(digits: str) -> int:
+    # Python reads integers of at most this many digits (a ValueError, not a 500, but say why)
+    if len(digits.lstrip("-")) > sys.get_int_max_str_digits():
+        raise BodyError(f"the body holds an integer of more than {sys.get_int_max_str_digits():,} digits")
+    return int(digits)
+
+
+def _unique_keys(pairs: list) -> dict:
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise BodyError(f"the body is ambiguous: {key!r} is given twice in one object")
+        out[key] = value
+    return out
+
+
+def _too_deep(value) -> bool:
+    """Whether parsed JSON nests deeper than MAX_DEPTH; a loop, so it never recurses itself."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def read_json_body():
+    """The request body parsed as strict JSON (RFC 8259), or BodyError."""
+    raw = request.get_data(cache=False)  # more than MAX_CONTENT_LENGTH: a 413 from here
+    try:
+        data = json.loads(raw, parse_constant=_no_constant, parse_int=_integer, object_pairs_hook=_unique_keys)
+    except RecursionError:  # the C parser gives up at about 1,000 levels
+        raise BodyError(f"the body nests more than {MAX_DEPTH} levels deep") from None
+    except ValueError:  # malformed, or not UTF-8
+        raise BodyError("the body is not valid JSON") from None
+    if _too_deep(data):
+        raise BodyError(f"the body nests more than {MAX_DEPTH} levels deep")
+    return data
+
+
+def _json_key(value):
+    """A hashable stand-in that is equal exactly when two JSON values are (1 == 1.0, true != 1)."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, dict):
+        return ("object", frozenset((k, _json_key(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("array", tuple(_json_key(v) for v in value))
+    return ("value", value)
+
+
+def _unique_items(validator, unique, instance, schema):
+    # jsonschema falls back to comparing every pair when items are of mixed types: quadratic in a
+    # list of 80,000 entries that fits in the body. Hashing is linear and means the same.
+    if unique and validator.is_type(instance, "array"):
+        seen = set()
+        for item in instance:
+            key = _json_key(item)
+            if key in seen:
+                yield ValidationError(_shown(item))
+                return
+            seen.add(key)
+
+
+QueryValidator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+QUERY_VALIDATOR = QueryValidator(QUERY)
+TYPE_WORDS = {"string": "a string", "integer": "a whole number", "number": "a number", "array": "a list",
+              "object": "an object", "null": "null", "boolean": "true or false"}
+
+
+def _shown(value) -> str:
+    """A value as it can appear in a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def json_path(parts) -> str:
+    """interventions[0].consumer_region from ("interventions", 0, "consumer_region")."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def schema_error(error: ValidationError) -> QueryError:
+    """The schema's verdict in the field's words, naming the field by its JSON path."""
+    path, keyword, bound = list(error.absolute_path), error.validator, error.validator_value
+    if keyword == "required":
+        missing = next(name for name in bound if name not in error.instance)
+        field = json_path([*path, missing])
+        return QueryError(field, None, f"{field} is required")
+    if keyword == "additionalProperties":
+        extra = next(key for key in error.instance if key not in error.schema.get("properties", {}))
+        where = json_path(path)
+        return QueryError(json_path([*path, extra]), error.instance[extra],
+                          f"unknown field {_shown(extra)}" + (f" in {where}" if where else ""))
+    field = json_path(path) or "query"
+    messages = {
+        "type": lambda: f"{field} must be " + " or ".join(
+            TYPE_WORDS[t] for t in ([bound] if isinstance(bound, str) else bound)),
+        "minLength": lambda: f"{field} must not be empty",
+        "enum": lambda: f"{field} must be one of {', '.join(map(str, bound))}",
+        "minItems": lambda: f"{field} must have at least {bound} " + ("entry" if bound == 1 else "entries"),
+        "maxItems": lambda: f"{field} may have at most {bound} entries",
+        "uniqueItems": lambda: f"{field} lists {error.message} twice",
+        "minimum": lambda: f"{field} must be at least {bound:g}",
+        "maximum": lambda: f"{field} must be at most {bound:,.0f}",
+    }
+    message = messages[keyword]() if keyword in messages else f"{field}: {error.message}"
+    if field == "query" and keyword == "type":
+        message = "a query must be an object with named fields"
+    return QueryError(field, error.instance, message)
+
+
 @bp.errorhandler(EngineError)
 def engine_error(exc: EngineError):
     return _error(422, exc.message, exc.field)
+
+
+@bp.errorhandler(BodyError)
+def body_error(exc: BodyError):
+    return _error(400, str(exc), "body")
 
 
 def _engine():
@@ -64,9 +202,11 @@ def create_analysis():
     """Queue an analysis; 202 with its id, status and URL."""
     if not request.is_json:
         return _error(415, "send the analysis as JSON (Content-Type: application/json)", "body")
-    data = request.get_json(silent=True)
-    if data is None:
-        return _error(400, "the body is not valid JSON", "body")
+    data = read_json_body()
+    # the very schema the document publishes, then the engine's own check of the same fields
+    error = best_match(QUERY_VALIDATOR.iter_errors(data))
+    if error is not None:
+        raise schema_error(error)
     query = Query.from_dict(data)
     job = jobs.submit(current_owner(), query, client_key())
     url = url_for("api.get_analysis", job_id=job.public_id)

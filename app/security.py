@@ -150,7 +150,13 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc):
         field = getattr(exc, "field", "body" if exc.code in (400, 415) and wants_json() else None)
-        return error_response(exc.code, exc.description or exc.name, field)
+        response = make_response(*error_response(exc.code, exc.description or exc.name, field))
+        # the exception's own headers (Allow of a 405, WWW-Authenticate, ...) belong to the answer;
+        # its Content-Type is for werkzeug's HTML page, which this is not
+        for name, value in exc.get_headers():
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(FieldError)
     def field_error(exc):

@@ -3,6 +3,12 @@
 import json
 
 import pytest
+from jsonschema import Draft202012Validator
+
+from app.api import MAX_DEPTH
+from app.engine.scenario import MAX_CHANGE_PCT
+
+from .conftest import make_app
 
 
 def post(client, body, **kwargs):
@@ -92,9 +98,11 @@ def test_openapi_document_describes_every_route(client):
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {"/api/v1/datasets", "/api/v1/datasets/{name}", "/api/v1/analyses",
                                  "/api/v1/analyses/{id}", "/api/v1/openapi.json"}
-    schema = doc["paths"]["/api/v1/analyses"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert set(schema["properties"]) == set(QUERY) | {"interventions"}
+    assert doc["paths"]["/api/v1/analyses"]["post"]["requestBody"]["content"]["application/json"]["schema"] == \
+        {"$ref": "#/components/schemas/Query"}
+    assert set(doc["components"]["schemas"]["Query"]["properties"]) == set(QUERY) | {"interventions"}
     assert set(doc["paths"]["/api/v1/analyses/{id}"]) == {"get", "delete"}
+    Draft202012Validator.check_schema(doc["components"]["schemas"]["Query"])
 
 
 def test_ids_are_unguessable_and_numbers_count_within_the_session(client, shared_app):
@@ -147,3 +155,279 @@ def test_public_ids_are_given_to_rows_made_before_them(tmp_path):
     assert [(owner, number) for owner, number, _ in jobs] == [("a", 1), ("b", 1), ("a", 2), ("a", 3)]
     public = [p for _, _, p in jobs] + scenario_ids
     assert len(set(public)) == 5 and all(len(p) == 32 for p in public)
+
+
+# Issue 8, item 12: the OpenAPI document and the code agree.
+
+@pytest.fixture(scope="module")
+def api_app(shared_store, tmp_path_factory):
+    """One app for the many refusals below (a refused body writes nothing)."""
+    return make_app(shared_store.root, tmp_path_factory.mktemp("api"))
+
+
+@pytest.fixture()
+def api(api_app):
+    return api_app.test_client()
+
+
+def document(client) -> dict:
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def deref(doc: dict, item: dict) -> dict:
+    """Follow local $refs of the document."""
+    while "$ref" in item:
+        target = doc
+        for part in item["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        item = target
+    return item
+
+
+def documented(doc: dict, path: str, method: str, status: int) -> dict:
+    """The documented response of an operation for a status, its $refs followed."""
+    return deref(doc, doc["paths"][path][method]["responses"][str(status)])
+
+
+def conforms(doc: dict, path: str, method: str, response) -> None:
+    """The response's status, body and headers are the ones the document gives for it."""
+    spec = documented(doc, path, method, response.status_code)
+    schema = spec["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**deref(doc, schema), "components": doc["components"]})
+    assert not list(validator.iter_errors(response.get_json())), response.get_json()
+    for name, header in spec.get("headers", {}).items():
+        header = deref(doc, header)
+        if header.get("required"):
+            assert name in response.headers, name
+
+
+def test_a_429_is_documented_with_its_retry_after(shared_store, tmp_path):
+    doc_app = make_app(shared_store.root, tmp_path, SUBMIT_RATE_LIMIT="1 per minute")
+    client = doc_app.test_client()
+    doc = document(client)
+    client.get("/")  # the session exists before the first submission: one budget for both
+    assert client.post("/api/v1/analyses", json=QUERY).status_code == 202
+    limited = client.post("/api/v1/analyses", json=QUERY)
+    assert limited.status_code == 429 and limited.get_json()["field"] == "rate"
+    conforms(doc, "/api/v1/analyses", "post", limited)
+    assert deref(doc, documented(doc, "/api/v1/analyses", "post", 429)["headers"]["Retry-After"])["schema"] == \
+        {"type": "integer", "minimum": 1}
+    assert int(limited.headers["Retry-After"]) >= 1
+
+
+def test_a_full_queue_429_is_documented_too(shared_store, tmp_path):
+    client = make_app(shared_store.root, tmp_path, MAX_QUEUED_PER_SESSION=0).test_client()
+    full = client.post("/api/v1/analyses", json=QUERY)
+    assert full.status_code == 429 and full.get_json()["field"] == "queue" and full.headers["Retry-After"] == "5"
+    conforms(document(client), "/api/v1/analyses", "post", full)
+
+
+def test_every_response_is_documented_with_its_headers(client):
+    doc = document(client)
+    statuses = {(path, method): set(operation["responses"]) for path, item in doc["paths"].items()
+                for method, operation in item.items()}
+    assert statuses == {
+        ("/api/v1/datasets", "get"): {"200", "304", "405"},
+        ("/api/v1/datasets/{name}", "get"): {"200", "304", "404", "405"},
+        ("/api/v1/analyses", "post"): {"202", "400", "405", "413", "415", "422", "429"},
+        ("/api/v1/analyses/{id}", "get"): {"200", "404", "405"},
+        ("/api/v1/analyses/{id}", "delete"): {"204", "404", "405"},
+        ("/api/v1/openapi.json", "get"): {"200", "304", "405"},
+    }
+    assert set(documented(doc, "/api/v1/analyses", "post", 202)["headers"]) == {"Location"}
+    assert set(documented(doc, "/api/v1/analyses", "post", 405)["headers"]) == {"Allow"}
+    created = client.post("/api/v1/analyses", json=QUERY)
+    assert created.status_code == 202
+    conforms(doc, "/api/v1/analyses", "post", created)
+    assert created.headers["Location"] == created.get_json()["url"]
+    conforms(doc, "/api/v1/analyses/{id}", "get", client.get(created.headers["Location"]))
+    for response in (client.post("/api/v1/analyses", data="{", content_type="application/json"),
+                     client.post("/api/v1/analyses", data="x", content_type="text/plain"),
+                     client.post("/api/v1/analyses", json={**QUERY, "year": 1999}),
+                     client.post("/api/v1/analyses", data=b"[" * (300 * 1024), content_type="application/json")):
+        conforms(doc, "/api/v1/analyses", "post", response)
+
+
+def test_ids_are_documented_as_strings_with_a_number_beside(api):
+    doc = document(api)
+    pattern = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+    for path, method, status in (("/api/v1/analyses", "post", 202), ("/api/v1/analyses/{id}", "get", 200)):
+        schema = documented(doc, path, method, status)["content"]["application/json"]["schema"]
+        assert pattern.items() <= schema["properties"]["id"].items()
+        assert schema["properties"]["number"]["type"] == "integer" and "number" in schema["required"]
+    for method in ("get", "delete"):
+        (param,) = doc["paths"]["/api/v1/analyses/{id}"][method]["parameters"]
+        assert pattern.items() <= param["schema"].items()
+
+
+@pytest.mark.parametrize("job_id", ["0" * 32, "1", "\u0661", "abc", "f" * 31, "F" * 32, "-1", "%00"])
+def test_get_and_delete_of_an_unknown_or_malformed_id_are_the_same_404(api, job_id):
+    post(api, QUERY)  # the session has an analysis: none of these ids is it
+    got, deleted = api.get(f"/api/v1/analyses/{job_id}"), api.delete(f"/api/v1/analyses/{job_id}")
+    assert got.status_code == deleted.status_code == 404
+    assert got.get_json() == deleted.get_json() and got.get_json()["error"]
+
+
+@pytest.mark.parametrize("path, method, allow", [
+    ("/api/v1/datasets", "put", {"GET", "HEAD", "OPTIONS"}),
+    ("/api/v1/datasets/demo", "delete", {"GET", "HEAD", "OPTIONS"}),
+    ("/api/v1/analyses", "get", {"POST", "OPTIONS"}),
+    ("/api/v1/analyses/" + "a" * 32, "patch", {"GET", "HEAD", "DELETE", "OPTIONS"}),
+    ("/api/v1/openapi.json", "post", {"GET", "HEAD", "OPTIONS"}),
+    ("/", "delete", {"GET", "HEAD", "OPTIONS"}),  # pages too: the fix is for every HTTP error
+])
+def test_a_405_says_which_methods_the_path_takes(api, path, method, allow):
+    response = getattr(api, method)(path)
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == allow
+    if path.startswith("/api/"):
+        assert response.get_json() == {"error": "The method is not allowed for the requested URL.", "field": None}
+        assert response.mimetype == "application/json"
+
+
+EMPTY_CODES = [
+    ("dataset", {**QUERY, "dataset": ""}),
+    ("indicator", {**QUERY, "indicator": ""}),
+    ("products[1]", {**QUERY, "products": ["D", ""]}),
+    ("regions[0]", {**QUERY, "regions": [""]}),
+    *[(f"interventions[0].{key}", {**QUERY, "interventions": [{**{
+        "product": "D", "origin": "JP", "consumer": "FD", "consumer_region": "Europe", "change_pct": -5}, key: ""}]})
+      for key in ("product", "origin", "consumer", "consumer_region")],
+]
+
+
+def test_every_code_of_the_schema_is_at_least_one_character(api):
+    query = document(api)["components"]["schemas"]["Query"]
+    intervention = query["properties"]["interventions"]["items"]["properties"]
+    codes = [query["properties"]["dataset"], query["properties"]["indicator"],
+             query["properties"]["products"]["items"], query["properties"]["regions"]["items"],
+             *(intervention[key] for key in ("product", "origin", "consumer", "consumer_region"))]
+    assert all(code["type"] == "string" and code["minLength"] == 1 for code in codes)
+
+
+@pytest.mark.parametrize("field, body", EMPTY_CODES, ids=[field for field, _ in EMPTY_CODES])
+def test_an_empty_code_is_refused_naming_its_json_path(api, field, body):
+    response = post(api, body)
+    assert response.status_code == 422
+    assert response.get_json() == {"error": f"{field} must not be empty", "field": field}
+
+
+@pytest.mark.parametrize("key, value", [("interventions", 0), ("interventions", ""), ("interventions", None),
+                                        ("interventions", {}), ("products", None), ("regions", None)])
+def test_what_is_not_a_list_is_refused_as_the_schema_says(api, key, value):
+    response = post(api, {**QUERY, key: value})
+    assert response.status_code == 422
+    assert response.get_json() == {"error": f"{key} must be a list", "field": key}
+
+
+@pytest.mark.parametrize("body, field, message", [
+    ({**QUERY, "regions": ["JP", 5]}, "regions[1]", "regions[1] must be a string"),
+    ({**QUERY, "regions": ["JP", "JP"]}, "regions", "regions lists 'JP' twice"),
+    ({**QUERY, "products": [f"c{i}" for i in range(1001)]}, "products", "products may have at most 1000 entries"),
+    ({**QUERY, "regions": []}, "regions", "regions must have at least 1 entry"),
+    ({**QUERY, "x" * 500: 1}, "x" * 500, "unknown field '" + "x" * 56 + "..."),  # a message stays short
+    ([QUERY], "query", "a query must be an object with named fields"),
+    ({**QUERY, "year": 2011.5}, "year", "year must be a whole number or null"),
+    ({**QUERY, "by": "sector"}, "by", "by must be one of product, region"),
+    ({**QUERY, "interventions": [{"product": "D", "origin": "JP", "consumer": "FD", "consumer_region": "JP"}]},
+     "interventions[0].change_pct", "interventions[0].change_pct is required"),
+    ({**QUERY, "interventions": [{"product": "D", "origin": "JP", "consumer": "FD", "consumer_region": "JP",
+                                  "change_pct": -5, "colour": 1}]},
+     "interventions[0].colour", "unknown field 'colour' in interventions[0]"),
+    ({**QUERY, "interventions": [{"product": "D", "origin": "JP", "consumer": "FD", "consumer_region": "JP",
+                                  "change_pct": -100.5}]},
+     "interventions[0].change_pct", "interventions[0].change_pct must be at least -100"),
+])
+def test_schema_errors_name_the_json_path_of_the_field(api, body, field, message):
+    response = post(api, body)
+    assert response.status_code == 422 and response.get_json() == {"error": message, "field": field}
+
+
+@pytest.mark.parametrize("change", ["1_000", "\u0665", "-20", "NaN"])
+def test_a_change_pct_written_as_text_is_not_a_number(api, change):
+    """The builder's form reads "1_000" and Arabic-Indic digits strictly (app/parsing.py); in JSON a change is
+    a number, never text."""
+    response = post(api, {**QUERY, "interventions": [{"product": "D", "origin": "JP", "consumer": "FD",
+                                                      "consumer_region": "JP", "change_pct": change}]})
+    assert response.status_code == 422
+    assert response.get_json() == {"error": "interventions[0].change_pct must be a number",
+                                   "field": "interventions[0].change_pct"}
+
+
+def test_a_year_written_2011_0_is_the_year_2011(client):
+    """JSON (and the published schema) know one kind of number: 2011.0 is the integer 2011."""
+    created = post(client, {**QUERY, "year": 2011.0})
+    assert created.status_code == 202
+    assert client.get(created.get_json()["url"]).get_json()["query"]["year"] == 2011
+
+
+# Issue 8, item 11: input that gave 500 now gets a 4xx naming the field.
+
+def nested(depth: int, inner: str = "1") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+def raw_post(client, text: str):
+    return client.post("/api/v1/analyses", data=text, content_type="application/json")
+
+
+DEEP = {
+    "the body": nested(5000),
+    "an object in the body": '{"a": ' * 5000 + "1" + "}" * 5000,
+    "products": json.dumps({**QUERY, "products": "X"}).replace('"X"', nested(5000, '"D"')),
+    "interventions": json.dumps({**QUERY, "interventions": "X"}).replace('"X"', nested(5000)),
+    "an intervention's field": json.dumps({**QUERY, "interventions": [{"product": "X"}]}).replace(
+        '"X"', nested(5000, '"D"')),
+    "products, just too deep to check": json.dumps({**QUERY, "products": "X"}).replace(
+        '"X"', nested(MAX_DEPTH, '"D"')),
+}
+
+
+@pytest.mark.parametrize("where", DEEP)
+def test_json_nested_thousands_deep_is_a_400_naming_the_body(api, where):
+    response = raw_post(api, DEEP[where])
+    assert response.status_code == 400
+    assert response.get_json() == {"error": f"the body nests more than {MAX_DEPTH} levels deep", "field": "body"}
+
+
+def test_nesting_up_to_the_limit_reaches_the_schema(api):
+    inside = json.dumps({**QUERY, "products": "X"}).replace('"X"', nested(MAX_DEPTH - 2, '"D"'))
+    response = raw_post(api, inside)
+    assert response.status_code == 422 and response.get_json()["field"] == "products[0]"
+
+
+@pytest.mark.parametrize("change", ["9" * 4000, "9" * 4000 + ".5", "1e400", "-1e400", "1000000.5"])
+def test_a_change_pct_beyond_a_float_is_a_422_naming_it(api, change):
+    body = json.dumps({**QUERY, "interventions": [{"product": "D", "origin": "JP", "consumer": "FD",
+                                                   "consumer_region": "JP", "change_pct": 7}]})
+    response = raw_post(api, body.replace('"change_pct": 7', f'"change_pct": {change}'))
+    assert response.status_code == 422
+    bound = "at least -100" if change.startswith("-") else f"at most {MAX_CHANGE_PCT:,.0f}"
+    assert response.get_json() == {"error": f"interventions[0].change_pct must be {bound}",
+                                   "field": "interventions[0].change_pct"}
+
+
+@pytest.mark.parametrize("text, message", [
+    (json.dumps(QUERY).replace("2011", "NaN"), "the body is not valid JSON: NaN is not a JSON number"),
+    (json.dumps(QUERY).replace("2011", "-Infinity"), "the body is not valid JSON: -Infinity is not a JSON number"),
+    ('{"dataset": "small", "dataset": "demo"}', "the body is ambiguous: 'dataset' is given twice in one object"),
+    ("9" * 5000, "the body holds an integer of more than 4,300 digits"),
+    (json.dumps({**QUERY, "year": 1}).replace(": 1", ": -" + "9" * 4301),
+     "the body holds an integer of more than 4,300 digits"),
+    ('{"dataset": "\\ud800"', "the body is not valid JSON"),
+    (b"\xff\xfe{".decode("latin-1"), "the body is not valid JSON"),
+])
+def test_json_the_api_cannot_read_is_a_400_naming_the_body(api, text, message):
+    response = raw_post(api, text)
+    assert response.status_code == 400 and response.get_json() == {"error": message, "field": "body"}
+
+
+def test_a_long_list_of_distinct_mixed_values_is_refused_quickly(api):
+    """jsonschema's own uniqueItems compares every pair of items of mixed types: 18,000 took minutes."""
+    import time
+
+    products = [value for i in range(9000) for value in (i, str(i))]
+    started = time.perf_counter()
+    response = raw_post(api, json.dumps({**QUERY, "products": products}, separators=(",", ":")))
+    assert response.status_code == 422 and response.get_json()["field"] == "products"
+    assert time.perf_counter() - started < 2

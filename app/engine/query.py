@@ -50,20 +50,22 @@ class Query:
                 raise QueryError(key, data[key], f"{key} must be a non-empty string")
             values[key] = data[key]
         year = data.get("year")
+        if isinstance(year, float) and year.is_integer():
+            year = int(year)  # 2011.0 is the whole number 2011 in JSON (and in the published schema)
         if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
             raise QueryError("year", year, "year must be a whole number")
         values["year"] = year
         for key in ("products", "regions"):
+            # absent means everything (TOTAL); null is not a list, as the published schema says
             codes = data.get(key, [ROOT])
-            if codes is None:
-                codes = [ROOT]
             if isinstance(codes, str) or not isinstance(codes, (list, tuple)):
                 raise QueryError(key, codes, f"{key} must be a list of codes")
-            if not all(isinstance(c, str) for c in codes):
-                raise QueryError(key, codes, f"every entry of {key} must be a code (a string)")
+            if not all(isinstance(c, str) and c for c in codes):
+                raise QueryError(key, codes, f"every entry of {key} must be a code (a non-empty string)")
             values[key] = tuple(codes)
-        interventions = data.get("interventions") or []
-        if not isinstance(interventions, list):
+        # absent means none; 0, "" or null are not lists
+        interventions = data.get("interventions", [])
+        if not isinstance(interventions, (list, tuple)):
             raise QueryError("interventions", interventions, "interventions must be a list")
         if len(interventions) > MAX_INTERVENTIONS:
             raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")

@@ -19,9 +19,14 @@ import scipy.sparse
 from scipy.sparse.linalg import LinearOperator, gmres
 
 from .errors import QueryError
+from .numbers import read_number
 
 FINAL_DEMAND = "FD"
 MAX_INTERVENTIONS = 20
+# -100 % removes a flow; above +1,000,000 % (a factor of 10,001) no scenario is meant, and even twenty
+# such changes compounded on one cell stay far from float overflow
+MIN_CHANGE_PCT = -100.0
+MAX_CHANGE_PCT = 1_000_000.0
 # Woodbury below this rank (its dense solve is rank^3); GMRES above
 WOODBURY_MAX_RANK = 2000
 TOLERANCE = 1e-11  # largest residual allowed, relative to the largest right-hand side entry
@@ -60,11 +65,15 @@ class Intervention:
         change = data.get("change_pct")
         if isinstance(change, bool) or not isinstance(change, (int, float)):
             raise QueryError(f"{where}.change_pct", change, f"{where}.change_pct must be a number (percent)")
-        if not math.isfinite(change):
+        if isinstance(change, float) and not math.isfinite(change):
             raise QueryError(f"{where}.change_pct", change, f"{where}.change_pct must be finite")
-        if change < -100:
+        # compared before float(), which raises OverflowError for an integer of hundreds of digits
+        if change < MIN_CHANGE_PCT:
             raise QueryError(f"{where}.change_pct", change,
                              f"{where}.change_pct below -100 % would make coefficients negative")
+        if change > MAX_CHANGE_PCT:
+            raise QueryError(f"{where}.change_pct", change, f"{where}.change_pct must be at most "
+                             f"{MAX_CHANGE_PCT:,.0f} (percent)")
         values["change_pct"] = float(change)
         return cls(**values)
 
@@ -79,11 +88,9 @@ class Intervention:
                 raise QueryError(f"interventions[{index}]", text, f"{part!r} is not key=value")
             key = "change_pct" if key == "change" else key
             if key == "change_pct":
-                try:
-                    data[key] = float(value)
-                except ValueError:
-                    raise QueryError(f"interventions[{index}].change_pct", value,
-                                     f"change {value!r} is not a number") from None
+                # float() would take "1_000", Arabic-Indic digits, "nan": only a plain decimal is a change
+                data[key] = read_number(value.strip(), f"interventions[{index}].change_pct",
+                                        f"change {value!r} is not a number such as -20 or 12.5")
             else:
                 data[key] = value.strip()
         missing = [k for k in FIELDS if k not in data]
