@@ -148,3 +148,14 @@ def test_year_must_be_told_when_the_name_does_not(tmp_path, runner):
     assert result.exit_code == 1 and "cannot tell the year" in result.stderr
     result = runner.invoke(args=["data", "import", str(renamed), "--name", "exio", "--years", "2011"])
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("content", ['[' * 100_000, '{"systemtype": "IOSystem", "files": 0}', '[1, 2]', "\xff"])
+def test_a_hostile_file_parameters_json_is_refused_with_a_message(tmp_path, runner, content):
+    folder = tmp_path / "IOT_2011_pxp"
+    folder.mkdir()
+    (folder / "file_parameters.json").write_bytes(content.encode("utf-8", "surrogateescape")
+                                                  if content != "\xff" else b"\xff")
+    result = runner.invoke(args=["data", "import", str(folder), "--name", "exio"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "file_parameters.json" in result.output

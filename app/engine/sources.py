@@ -194,6 +194,17 @@ def demo_source() -> Source:
                    "pymrio's test MRIO (6 regions x 8 sectors)")
 
 
+def _parameters(raw: bytes, where: str) -> dict:
+    """A file_parameters.json, read as untrusted: malformed, deeply nested or not an object is a DatasetError."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        raise DatasetError("paths", where, f"{where} is not a readable file_parameters.json") from None
+    if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict):
+        raise DatasetError("paths", where, f"{where} is not a pymrio file_parameters.json")
+    return data
+
+
 def _find_system(path: Path) -> tuple[Path, str | None]:
     """(path, file_parameters.json inside the zip) of the one IOSystem at path."""
     if zipfile.is_zipfile(path):
@@ -202,8 +213,8 @@ def _find_system(path: Path) -> tuple[Path, str | None]:
             for member in archive.namelist():
                 if Path(member).name == "file_parameters.json":
                     try:
-                        para = json.loads(archive.read(member).decode("utf-8"))
-                    except ValueError:
+                        para = _parameters(archive.read(member), f"{path}:{member}")
+                    except DatasetError:
                         continue
                     if para.get("systemtype") == "IOSystem":
                         systems.append(member)
@@ -214,7 +225,7 @@ def _find_system(path: Path) -> tuple[Path, str | None]:
         candidates = [path] + sorted(p for p in path.iterdir() if p.is_dir())
         for folder in candidates:
             para = folder / "file_parameters.json"
-            if para.is_file() and json.loads(para.read_text()).get("systemtype") == "IOSystem":
+            if para.is_file() and _parameters(para.read_bytes(), str(para)).get("systemtype") == "IOSystem":
                 return folder, None
         raise DatasetError("paths", str(path), f"{path} holds no MRIO system (no file_parameters.json)")
     raise DatasetError("paths", str(path), f"{path} is neither a zip archive nor a folder")
@@ -228,9 +239,9 @@ def read_mrio(path: Path):
     subset = list(NEEDED)
     if para_in_zip is not None:
         with zipfile.ZipFile(location) as archive:
-            core = json.loads(archive.read(para_in_zip).decode("utf-8"))
+            core = _parameters(archive.read(para_in_zip), f"{location}:{para_in_zip}")
     else:
-        core = json.loads((location / "file_parameters.json").read_text())
+        core = _parameters((location / "file_parameters.json").read_bytes(), str(location))
     if "A" not in core.get("files", {}):
         subset.append("Z")
     subfolders = None
