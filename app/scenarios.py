@@ -44,7 +44,9 @@ def rows_from_form(form) -> list[dict]:
     """The builder's rows as entered (strings), in order."""
     # one more than allowed is kept, so that validate() can say there are too many
     count = min(strict_int(form.get("count", "0"), "count", 3), MAX_INTERVENTIONS + 1)
-    return [{key: form.get(f"{key}-{i}", "").strip() for key in FIELDS} for i in range(count)]
+    # codes come from the selects as they are (a dataset's code may begin with a space or a tab)
+    return [{key: form.get(f"{key}-{i}", "").strip() if key == "change_pct" else form.get(f"{key}-{i}", "")
+             for key in FIELDS} for i in range(count)]
 
 
 def validate(dataset, name: str, rows: list[dict]) -> tuple[list[Intervention], dict]:

@@ -71,7 +71,6 @@ def test_a_region_labelled_total_is_refused_quickly_and_the_old_dataset_stays(tm
     (None, {"mining": "\t"}, "product label '\\t' (number 2 of 8) is empty"),
     (None, {"mining": "ore\x00"}, "product label 'ore\\x00' (number 2 of 8) holds the control character U+0000"),
     (None, {"mining": "ore\u202e"}, "holds the control character U+202E"),
-    (None, {"mining": " ore"}, "product label ' ore' (number 2 of 8) begins or ends with whitespace"),
     (None, {"mining": ROOT}, "product label 'TOTAL' (number 2) is the code of the root of every tree"),
     (None, {"mining": "FD"}, "product label 'FD' (number 2) is the code scenarios use for final demand"),
     (None, {"mining": "x" * 201}, "is longer than 200 characters"),
@@ -97,11 +96,14 @@ def test_duplicate_labels_through_the_command_line_give_a_message_not_a_tracebac
 
 def test_formula_and_markup_labels_import_as_they_are(tmp_path):
     formula, markup, region = '=HYPERLINK("http://x.test","a")', "<script>alert(1)</script>", "@SUM(A1:A2)"
-    path = saved_test_system(tmp_path / "odd", regions={"reg2": region}, sectors={"food": formula, "mining": markup})
+    # a leading tab or space is data too (the issue's own examples): escaped where shown, neutralised in CSV
+    path = saved_test_system(tmp_path / "odd", regions={"reg2": region, "reg3": "\tlead"},
+                             sectors={"food": formula, "mining": markup, "electricity": " =cmd|' /C calc'!A0"})
     store = Store(tmp_path / "store")
     store.write("odd", import_source([path], [2011]))
     dataset = store.open("odd")
     assert dataset.products.leaf_codes()[:2] == [formula, markup] and dataset.regions.leaf_codes()[1] == region
+    assert dataset.regions.leaf_codes()[2] == "\tlead" and " =cmd|' /C calc'!A0" in dataset.products.leaf_codes()
     assert dataset.products[formula].name == formula
     result = Engine(store).answer(Query("odd", "value_added", "consumption", "product",
                                         products=(formula, markup), regions=(region,)))
@@ -141,8 +143,8 @@ def _source(regions, products, region_tree=None, product_tree=None, indicators=N
      "indicator code 'v' is used twice"),
     (lambda: _source(["r"], ["a"], indicators=[{"code": "", "name": "V", "unit": "", "parent": None}]),
      "indicator code '' (number 1) is empty"),
-    (lambda: _source(["r"], ["a"], indicators=[{"code": "v", "name": "V\n", "unit": "", "parent": None}]),
-     "the name of indicator 'v' holds the control character U+000A"),
+    (lambda: _source(["r"], ["a"], indicators=[{"code": "v", "name": "V\x00", "unit": "", "parent": None}]),
+     "the name of indicator 'v' holds the control character U+0000"),
     (lambda: _source(["r"], ["a"], indicators=[{"code": "v", "name": "V", "unit": "", "parent": "w"}]),
      "the parent 'w' of indicator 'v' is not an indicator listed before it"),
     # a leaf named like a group of its tree

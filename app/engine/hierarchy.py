@@ -42,14 +42,17 @@ class Node:
 
 
 def _control_character(text: str) -> str | None:
+    """The first character no label may hold: NUL (no database text column stores it), a lone surrogate
+    (no UTF-8), a bidirectional control (it makes a label read as another). Tabs, line breaks and
+    formula-like text are data: they are escaped where shown and neutralised in downloads."""
     for char in text:
-        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in BIDI_CONTROLS:
+        if char == "\0" or unicodedata.category(char) == "Cs" or char in BIDI_CONTROLS:
             return char
     return None
 
 
 def text_problem(text, empty_ok: bool = False) -> str | None:
-    """What is wrong with a name or unit, or None: it must be text without control characters."""
+    """What is wrong with a name or unit, or None: it must be text without the characters above."""
     if not isinstance(text, str):
         return f"is {type(text).__name__}, not text"
     if not empty_ok and not text.strip():
@@ -65,9 +68,6 @@ def label_problem(label) -> str | None:
     problem = text_problem(label)
     if problem is not None:
         return problem
-    if label != label.strip():
-        # the scenario builder and --intervention strip what is entered: such a code could not be chosen there
-        return "begins or ends with whitespace"
     if len(label) > MAX_LABEL:
         return f"is longer than {MAX_LABEL} characters"
     return None
