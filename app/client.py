@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
 
 from simple_websocket import Client
+
+
+class WebSocket(Client):
+    """simple_websocket's client, sending the port in the Host header as browsers do (RFC 6455): the
+    server compares the Origin header with the scheme and host the request names."""
+
+    def handshake(self):
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.port != (443 if isinstance(self.sock, ssl.SSLSocket) else 80):
+            host = f"{host}:{self.port}"
+        self.host = host
+        try:
+            super().handshake()
+        except BaseException:  # refused (e.g. 403): the library would leave the connection open
+            self.sock.close()
+            raise
 
 
 class Session:
@@ -40,6 +57,10 @@ class Session:
             headers["HX-Request"] = "true"
         return self.request("POST", path, urllib.parse.urlencode(fields).encode(), headers)
 
-    def websocket(self) -> Client:
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self.jar)
-        return Client.connect(self.base.replace("http", "ws", 1) + "/ws", headers={"Cookie": cookie})
+    def websocket(self, origin: str | None = None) -> WebSocket:
+        """The page's websocket with the page's cookie and Origin (the server refuses other origins)."""
+        base = urllib.parse.urlsplit(self.base)
+        headers = {"Origin": origin or f"{base.scheme}://{base.netloc}"}
+        if self.jar:
+            headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in self.jar)
+        return WebSocket.connect(self.base.replace("http", "ws", 1) + "/ws", headers=headers)
