@@ -167,6 +167,7 @@ def run_production_load(users: int, analyses: int, dataset: str, port: int, log)
     if not env.get("DATABASE_URL") or not env.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL for the production stack")
     env.setdefault("RAMASCENE_WEBSOCKET_POLL_SECONDS", "5")
+    env.setdefault("RAMASCENE_MAX_SOCKETS_PER_ADDRESS", str(users))  # every simulated user is 127.0.0.1
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     logs = ROOT / "instance" / "load-logs"
