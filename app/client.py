@@ -27,6 +27,16 @@ class WebSocket(Client):
             self.sock.close()
             raise
 
+    def _thread(self):
+        # the handshake's last read may have brought the first messages (or the close) too; the
+        # library's reader would leave them unread until more data came
+        if not self._handle_events():
+            self.connected = False
+            self.event.set()
+            self.sock.close()
+            return
+        super()._thread()
+
 
 class Session:
     """One browser session: its own cookie jar, so its own jobs."""

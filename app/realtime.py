@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import queue
+import socket
 import threading
 from collections import Counter
 from urllib.parse import urlsplit
@@ -157,6 +158,26 @@ def job_fragments(job: Job, known: bool, newest: bool) -> str:
 @sock.route("/ws", bp=bp)
 def updates(ws):
     """Send the session's queue on connect (so a reconnect recovers), then every change as it happens."""
+    try:
+        _serve(ws)
+    finally:
+        _hang_up(ws)
+
+
+def _hang_up(ws) -> None:
+    """Let the connection's reader thread end before the web server closes the connection: one left
+    waiting on the socket would read from whatever connection gets its file descriptor next. A browser
+    answers the server's close at once; a client that does not is cut off."""
+    ws.thread.join(0.5)
+    if ws.thread.is_alive():
+        try:
+            ws.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        ws.thread.join(1.0)
+
+
+def _serve(ws) -> None:
     owner = current_owner(create=False)
     if owner is None:
         ws.close(reason=POLICY_VIOLATION, message="no session")
@@ -183,7 +204,6 @@ def _stream(ws, owner: str) -> None:
     rung = isinstance(ws.event, Doorbell)
     if rung:
         ws.event.inbox = inbox
-        inbox.put(WAKE)  # whatever arrived before the bell was connected
     try:
         jobs = db.session.scalars(db.select(Job).where(Job.owner == owner).order_by(Job.id.desc())).all()
         sent = {job.id: job.updated_at for job in jobs}
@@ -191,47 +211,25 @@ def _stream(ws, owner: str) -> None:
         first = render_template("_queue_list.html", queue=jobs, oob=True)
         db.session.close()  # give the connection back: a socket may stay open for hours
         ws.send(first)
-        inbound = 0
+        inbound, items = 0, []
         while True:
-            try:
-                items = [inbox.get(timeout=LIVENESS_SECONDS if rung else 1.0)]
-            except queue.Empty:
-                items = []
-            while True:
-                try:
-                    items.append(inbox.get_nowait())
-                except queue.Empty:
-                    break
+            drained = 0
             while ws.receive(timeout=0) is not None:  # raises ConnectionClosed once the browser has gone
-                inbound += 1
+                drained += 1
+            inbound += drained
             if inbound > INBOUND_MESSAGES_ALLOWED:
                 ws.close(reason=POLICY_VIOLATION, message="this socket takes no messages")
                 return
-            changed = set()
-            for item in items:
-                if isinstance(item, tuple):  # from the database watcher: skip a version already sent
-                    job_id, updated_at = item
-                    if sent.get(job_id) != updated_at:
-                        changed.add(job_id)
-                elif item is not WAKE:
-                    changed.add(item)
-            parts = []
-            for job_id in sorted(changed):
-                job = db.session.get(Job, job_id)
-                if job is None or job.owner != owner:
-                    if job_id in sent:
-                        parts.append(f'<li id="job-{job_id}" hx-swap-oob="delete"></li>')
-                        del sent[job_id]
-                    continue
-                if sent.get(job_id) == job.updated_at:
-                    continue
-                is_new = job_id not in sent and job_id > newest
-                newest = max(newest, job_id)
-                parts.append(job_fragments(job, known=job_id in sent, newest=is_new or job_id == newest))
-                sent[job_id] = job.updated_at
-            db.session.close()
+            if not drained and any(item is WAKE for item in items):
+                # rung with nothing to read: simple_websocket rings just before it marks a connection
+                # closed (after a message over the cap), so let its reader finish, then look again
+                ws.thread.join(0.05)
+                if not ws.connected:
+                    return
+            parts, newest = _updates(owner, _changed(items, sent), sent, newest)
             if parts:
                 ws.send("".join(parts))
+            items = _wait(inbox, LIVENESS_SECONDS if rung else 1.0)
     except (ConnectionClosed, OSError):  # the browser has gone, or its connection broke mid-send
         pass
     finally:
@@ -239,6 +237,52 @@ def _stream(ws, owner: str) -> None:
             ws.event.inbox = None
         hub.unsubscribe(owner, inbox)
         db.session.remove()
+
+
+def _wait(inbox: queue.Queue, timeout: float) -> list:
+    """The next item, then whatever else is waiting; nothing if the timeout passes first."""
+    try:
+        items = [inbox.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            items.append(inbox.get_nowait())
+        except queue.Empty:
+            return items
+
+
+def _changed(items: list, sent: dict) -> set[int]:
+    """The job ids to read: every one published, and those of the watcher's versions not yet sent."""
+    changed = set()
+    for item in items:
+        if isinstance(item, tuple):
+            job_id, updated_at = item
+            if sent.get(job_id) != updated_at:
+                changed.add(job_id)
+        elif item is not WAKE:
+            changed.add(item)
+    return changed
+
+
+def _updates(owner: str, changed: set[int], sent: dict, newest: int) -> tuple[list[str], int]:
+    """Fragments for the changed jobs: a new one added, a known one replaced, a deleted one removed."""
+    parts = []
+    for job_id in sorted(changed):
+        job = db.session.get(Job, job_id)
+        if job is None or job.owner != owner:
+            if job_id in sent:
+                parts.append(f'<li id="job-{job_id}" hx-swap-oob="delete"></li>')
+                del sent[job_id]
+            continue
+        if sent.get(job_id) == job.updated_at:
+            continue
+        is_new = job_id not in sent and job_id > newest
+        newest = max(newest, job_id)
+        parts.append(job_fragments(job, known=job_id in sent, newest=is_new or job_id == newest))
+        sent[job_id] = job.updated_at
+    db.session.close()
+    return parts, newest
 
 
 def init_app(app) -> None:

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.realtime import INBOUND_MESSAGES_ALLOWED, address_key, normal_origin
 
 from .conftest import make_app
+from .test_processes import instance_env  # noqa: F401 - a fixture
 
 QUERY = {"dataset": "demo", "indicator": "value_added", "perspective": "consumption", "by": "product"}
 
@@ -170,7 +171,7 @@ def test_a_message_over_the_cap_closes_the_socket_with_1009(live_server):
     ws.send("x" * (16 * 1024 + 1))  # one byte over WEBSOCKET_MAX_MESSAGE_BYTES
     assert closed_with(ws) == (1009, "Message is too big")
     slots = live_server.app.extensions["socket_slots"]
-    wait_for(lambda: slots.count("address", "127.0.0.1") == 0)
+    assert wait_for(lambda: slots.count("address", "127.0.0.1") == 0) < 1.0  # its place is free at once
 
 
 def test_a_socket_that_keeps_sending_is_closed_and_what_it_sent_is_not_kept(live_server):
@@ -277,3 +278,66 @@ def test_idle_sockets_do_not_query_the_database_each(live_server):
     assert 1 <= len(job_reads) <= 2.0 / 0.25 + 2, len(job_reads)  # the old per-socket check made about 80
     hub = live_server.app.extensions["hub"]
     wait_for(lambda: hub._watcher is None, timeout=3)  # the last socket gone, the watcher stops too
+
+
+def silent_socket(url: str, cookie: str) -> tuple[socket.socket, list]:
+    """A websocket client that reads what the server sends until it closes, and never answers nor
+    closes its own side (as a careless script or a vanished browser)."""
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
+
+    host = url.split("//", 1)[1]
+    conn = WSConnection(ConnectionType.CLIENT)
+    sock = socket.create_connection(tuple(host.rsplit(":", 1)), timeout=5)
+    sock.sendall(conn.send(Request(host=host, target="/ws", extra_headers=[("Origin", url), ("Cookie", cookie)])))
+    events = []
+    while not any(isinstance(e, CloseConnection) for e in events):
+        data = sock.recv(65536)
+        if not data:
+            break
+        conn.receive_data(data)
+        events += [e for e in conn.events() if isinstance(e, (AcceptConnection, TextMessage, CloseConnection))]
+    return sock, events
+
+
+def test_a_refused_client_that_never_answers_holds_up_no_one_under_gunicorn(instance_env):
+    """gunicorn closes a finished connection gracefully on its main thread, waiting up to 2 s for the
+    client to close first; the socket is therefore closed by the app before its view returns, or one
+    client that ignores the close stalls every new connection of that web process."""
+    import signal
+    import subprocess
+    import sys
+
+    from wsproto.events import CloseConnection
+
+    from .test_processes import ROOT, free_port, wait_until_up
+
+    port = free_port()
+    env = {**instance_env, "RAMASCENE_MAX_SOCKETS_PER_SESSION": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1",
+                               "--threads", "8", "--graceful-timeout", "5", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    silent = []
+    try:
+        wait_until_up(url + "/")
+        browser = Session(url, timeout=10)
+        browser.get("/")
+        held = browser.websocket()
+        assert 'id="queue-list"' in held.receive(timeout=5)
+        slowest = 0.0
+        for _ in range(4):
+            started = time.monotonic()
+            sock, events = silent_socket(url, cookie_of(browser))
+            silent.append(sock)
+            assert [(e.code, e.reason) for e in events if isinstance(e, CloseConnection)] == [
+                (1013, "this session has 1 pages open already, the most allowed")]
+            assert Session(url, timeout=10).get("/")[0] == 200
+            slowest = max(slowest, time.monotonic() - started)
+        assert slowest < 1.0, slowest  # 2 s before: the wait for each silent client stalled the next request
+        held.close()
+    finally:
+        for sock in silent:
+            sock.close()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
