@@ -165,9 +165,10 @@ def updates(ws):
 
 
 def _hang_up(ws) -> None:
-    """Let the connection's reader thread end before the web server closes the connection: one left
-    waiting on the socket would read from whatever connection gets its file descriptor next. A browser
-    answers the server's close at once; a client that does not is cut off."""
+    """End the connection before the view returns. gunicorn would otherwise close it on its main
+    thread, waiting up to 2 s for the client to close first, and accept no one meanwhile. A browser
+    answers the server's close at once (the reader thread then ends and closes the socket); a client
+    that does not is cut off after half a second."""
     ws.thread.join(0.5)
     if ws.thread.is_alive():
         try:
