@@ -1,5 +1,6 @@
 """The websocket against hostile clients: other origins, a forged Host, inbound floods, too many sockets."""
 
+import os
 import re
 import socket
 import threading
@@ -341,3 +342,34 @@ def test_a_refused_client_that_never_answers_holds_up_no_one_under_gunicorn(inst
             sock.close()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_page_over_the_cap_says_so_and_catches_up_once_another_closes(live_server):
+    """The page's own reconnects (htmx's ws extension retries on 1013 with growing pauses) bring a
+    refused page back by itself once the session has a free place."""
+    from .test_browser import CHROMIUM
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    live_server.app.config["MAX_SOCKETS_PER_SESSION"] = 1
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(base_url=live_server.url)  # one cookie jar: one session
+            context.add_init_script("document.addEventListener('htmx:wsOpen', () => { window.opened = true; });")
+            first = context.new_page()
+            first.goto("/")
+            first.wait_for_function("window.opened === true", timeout=10_000)
+            second = context.new_page()
+            second.goto("/")
+            second.wait_for_selector("#announce:has-text('Live updates are paused on this page')", timeout=10_000)
+            job_id = second.request.post("/api/v1/analyses", data=QUERY).json()["id"]
+            first.wait_for_selector(f"#queue-list #job-{job_id}.status-done", timeout=10_000)
+            assert second.query_selector(f"#job-{job_id}") is None  # no socket, no news
+            first.close()
+            second.wait_for_selector(f"#queue-list #job-{job_id}.status-done", timeout=30_000)
+            assert second.evaluate("window.opened") is True
+        finally:
+            browser.close()
