@@ -189,9 +189,13 @@ def _serve(ws) -> None:
     refusal = slots.take(owner, address, config["MAX_SOCKETS_PER_SESSION"], config["MAX_SOCKETS_PER_ADDRESS"])
     if refusal is not None:
         # the page tries again by itself (with growing pauses) and catches up once a page is closed
-        ws.send(render_template("_announce.html", message=f"Live updates are paused on this page: {refusal}. "
-                                                          "Close one; this page then catches up by itself."))
-        ws.close(reason=TRY_AGAIN_LATER, message=refusal)
+        try:
+            ws.send(render_template("_announce.html", message=f"Live updates are paused on this page: "
+                                                              f"{refusal}. Close one; this page then catches up "
+                                                              "by itself."))
+            ws.close(reason=TRY_AGAIN_LATER, message=refusal)
+        except (ConnectionClosed, OSError):  # gone already
+            pass
         return
     try:
         _stream(ws, owner)
