@@ -48,7 +48,6 @@ def create_app(test_config=None):
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(days=365),
-        WEBSOCKET_POLL_SECONDS=1.0,
         SESSION_COOKIE_SECURE=False,  # Secure is added anyway on requests that came over HTTPS
         WTF_CSRF_TIME_LIMIT=None,      # tokens live as long as the session: no expiry in an open tab
         SUBMIT_RATE_LIMIT="60 per minute",
@@ -65,6 +64,19 @@ def create_app(test_config=None):
         REAPER_SECONDS=5.0,
         MAX_ATTEMPTS=2,
         FAULT_DELAY_SECONDS=0.0,       # tests of worker faults only
+    )
+    app.config.from_mapping(
+        # The websocket (app/realtime.py). Only pages of this site may open it: its own origin (scheme
+        # and host of the request, as the proxy reports them with TRUST_PROXY) and these, e.g.
+        # ["https://ramascene.example.org"] when the proxy cannot pass the public host on.
+        WEBSOCKET_ALLOWED_ORIGINS=[],
+        # Open sockets, counted per web process (each holds one of its threads); 0 = no cap. A refused
+        # page tries again by itself (close code 1013) and catches up once a page is closed.
+        MAX_SOCKETS_PER_SESSION=10,
+        MAX_SOCKETS_PER_ADDRESS=100,   # behind a proxy set TRUST_PROXY, or every client shares its address
+        WEBSOCKET_MAX_MESSAGE_BYTES=16 * 1024,  # the page sends nothing; a bigger message closes the socket
+        WEBSOCKET_PING_SECONDS=25.0,   # a browser that stops answering is dropped within two of these
+        WEBSOCKET_POLL_SECONDS=1.0,    # how often each web process looks for job changes made elsewhere
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -107,6 +119,7 @@ def create_app(test_config=None):
     tasks.init_app(app)
     app.extensions["engine"] = Engine(Store(app.config["STORE_PATH"]))
     app.extensions["hub"] = notify.RedisHub(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else notify.Hub()
+    realtime.init_app(app)
 
     cli.init_app(app)
     app.url_map.converters["public_id"] = ownership.PublicIdConverter

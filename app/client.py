@@ -6,6 +6,7 @@ import functools
 import http.client
 import http.cookiejar
 import json
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +23,32 @@ class _SourceHandler(urllib.request.HTTPHandler):
 
     def http_open(self, req):
         return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.source, 0)), req)
+
+
+class WebSocket(Client):
+    """simple_websocket's client, sending the port in the Host header as browsers do (RFC 6455): the
+    server compares the Origin header with the scheme and host the request names."""
+
+    def handshake(self):
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.port != (443 if isinstance(self.sock, ssl.SSLSocket) else 80):
+            host = f"{host}:{self.port}"
+        self.host = host
+        try:
+            super().handshake()
+        except BaseException:  # refused (e.g. 403): the library would leave the connection open
+            self.sock.close()
+            raise
+
+    def _thread(self):
+        # the handshake's last read may have brought the first messages (or the close) too; the
+        # library's reader would leave them unread until more data came
+        if not self._handle_events():
+            self.connected = False
+            self.event.set()
+            self.sock.close()
+            return
+        super()._thread()
 
 
 class Session:
@@ -57,6 +84,10 @@ class Session:
             headers["HX-Request"] = "true"
         return self.request("POST", path, urllib.parse.urlencode(fields).encode(), headers)
 
-    def websocket(self) -> Client:
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self.jar)
-        return Client.connect(self.base.replace("http", "ws", 1) + "/ws", headers={"Cookie": cookie})
+    def websocket(self, origin: str | None = None) -> WebSocket:
+        """The page's websocket with the page's cookie and Origin (the server refuses other origins)."""
+        base = urllib.parse.urlsplit(self.base)
+        headers = {"Origin": origin or f"{base.scheme}://{base.netloc}"}
+        if self.jar:
+            headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in self.jar)
+        return WebSocket.connect(self.base.replace("http", "ws", 1) + "/ws", headers=headers)

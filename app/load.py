@@ -172,6 +172,7 @@ def run_production_load(users: int, analyses: int, dataset: str, port: int, log)
     env.setdefault("RAMASCENE_MAX_QUEUED_PER_ADDRESS", str(max(30, 2 * users)))
     env.setdefault("RAMASCENE_MAX_QUEUED_TOTAL", str(max(500, 2 * users)))
     env.setdefault("RAMASCENE_SUBMIT_RATE_LIMIT_PER_ADDRESS", f"{max(300, 2 * users * analyses)} per minute")
+    env.setdefault("RAMASCENE_MAX_SOCKETS_PER_ADDRESS", str(users))
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     logs = ROOT / "instance" / "load-logs"

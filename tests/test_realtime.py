@@ -122,15 +122,15 @@ def test_a_deleted_job_disappears_from_open_pages(live_server):
 
 
 def test_no_session_no_socket(live_server):
-    from simple_websocket import Client, ConnectionClosed
+    from simple_websocket import ConnectionClosed
 
-    ws = Client.connect(live_server.url.replace("http", "ws") + "/ws")
+    ws = Session(live_server.url).websocket()  # no page loaded, so no cookie
     try:
         ws.receive(timeout=2)
         closed = not ws.connected
     except ConnectionClosed:
         closed = True
-    assert closed
+    assert closed and ws.close_reason == 1008 and ws.close_message == "no session"
 
 
 def test_the_load_tool_runs_users_end_to_end(live_server):
