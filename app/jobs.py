@@ -25,17 +25,20 @@ def engine():
     return current_app.extensions["engine"]
 
 
-def check_caps(owner: str, client: str | None) -> None:
+def check_caps(owner: str, client: str | None) -> int:
     """Refuse a new job (429, with when to retry) when the session, its address or the server has too many
-    waiting or running. New cookies are free to take, so the address and total caps are what bound a flood."""
+    waiting or running. New cookies are free to take, so the address and total caps are what bound a flood.
+    Returns the new job's number in its session's queue (read in the same query)."""
     config = current_app.config
     waiting = Job.status.in_(("queued", "running"))
 
     def count(condition):
         return db.func.coalesce(db.func.sum(db.case((condition, 1), else_=0)), 0)
 
-    mine, address, total = db.session.execute(
-        db.select(count(Job.owner == owner), count(Job.client == client), db.func.count()).where(waiting)).one()
+    last_number = db.select(db.func.max(Job.number)).where(Job.owner == owner).scalar_subquery()
+    mine, address, total, last = db.session.execute(
+        db.select(count(Job.owner == owner), count(Job.client == client), db.func.count(), last_number)
+        .where(waiting)).one()
     retry = int(config["QUEUE_RETRY_SECONDS"])
     if mine >= config["MAX_QUEUED_PER_SESSION"]:
         raise QueueFull(f"you have {mine} analyses waiting or running (at most "
@@ -47,13 +50,13 @@ def check_caps(owner: str, client: str | None) -> None:
     if total >= config["MAX_QUEUED_TOTAL"]:
         raise QueueFull(f"the server has {total} analyses waiting or running (at most "
                         f"{config['MAX_QUEUED_TOTAL']}); try again in {retry} s", retry)
+    return (last or 0) + 1
 
 
 def submit(owner: str, query: Query, client: str | None = None) -> Job:
     """Check the query and the caps, write the job row, enqueue its task. Raises before writing anything."""
     _, resolved = engine().resolve(query)
-    check_caps(owner, client)
-    number = (db.session.scalar(db.select(db.func.max(Job.number)).where(Job.owner == owner)) or 0) + 1
+    number = check_caps(owner, client)
     job = Job(owner=owner, client=client, number=number, status="queued", query=resolved.to_dict(),
               kind="scenario" if query.interventions else "analysis", enqueued_at=utcnow())
     db.session.add(job)
@@ -116,23 +119,21 @@ def fair_order(kind: str) -> list[int]:
     that is next in this order. So a flood from one address (however many cookies it takes) gets one
     turn in each round, and another user's first job waits for at most one job per busy address.
     """
-    queued = db.session.execute(db.select(Job.id, Job.owner, Job.client).where(
-        Job.status == "queued", Job.kind == kind).order_by(Job.id)).all()
+    queued = db.session.execute(db.select(db.func.min(Job.id), Job.owner, Job.client).where(
+        Job.status == "queued", Job.kind == kind).group_by(Job.owner, Job.client)).all()
     if not queued:
         return []
     since = utcnow() - FAIR_WINDOW
-    recent = db.session.execute(db.select(Job.owner, Job.client, Job.status, Job.started_at).where(
-        Job.kind == kind, Job.started_at > since)).all()
-    served_client, served_owner, running_client, running_owner = {}, {}, {}, {}
-    for owner, client, status, started in recent:
-        served_client[client] = max(served_client.get(client, NEVER), started)
-        served_owner[owner] = max(served_owner.get(owner, NEVER), started)
-        if status == "running":
-            running_client[client] = running_client.get(client, 0) + 1
-            running_owner[owner] = running_owner.get(owner, 0) + 1
-    first = {}
-    for job_id, owner, client in queued:
-        first.setdefault((client, owner), job_id)  # each session's oldest job is its candidate
+    running = db.func.coalesce(db.func.sum(db.case((Job.status == "running", 1), else_=0)), 0)
+    recent = db.session.execute(db.select(Job.client, Job.owner, running, db.func.max(Job.started_at)).where(
+        Job.kind == kind, Job.started_at > since).group_by(Job.client, Job.owner)).all()
+    running_client, served_client, running_owner, served_owner = {}, {}, {}, {}
+    for client, owner, count, last in recent:  # one row per session served lately
+        running_client[client] = running_client.get(client, 0) + count
+        running_owner[owner] = running_owner.get(owner, 0) + count
+        served_client[client] = max(served_client.get(client, NEVER), last)
+        served_owner[owner] = max(served_owner.get(owner, NEVER), last)
+    first = {(client, owner): job_id for job_id, owner, client in queued}  # each session's oldest job
     candidates = sorted(first.items(), key=lambda item: (
         running_client.get(item[0][0], 0), served_client.get(item[0][0], NEVER),
         running_owner.get(item[0][1], 0), served_owner.get(item[0][1], NEVER), item[1]))

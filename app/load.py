@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -89,8 +90,12 @@ def run_load(url: str, users: int = 200, analyses: int = 5, dataset: str = "demo
     import json
     import multiprocessing
 
-    with urllib.request.urlopen(f"{url}/api/v1/datasets/{dataset}", timeout=10) as response:
-        indicators = [i["code"] for i in json.load(response)["indicators"]]
+    try:
+        with urllib.request.urlopen(f"{url}/api/v1/datasets/{dataset}", timeout=10) as response:
+            indicators = [i["code"] for i in json.load(response)["indicators"]]
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(f"the server has no dataset {dataset!r} ({exc.code}); make it first, e.g. "
+                         f"`flask --app wsgi data demo`") from None
     context = multiprocessing.get_context("fork")
     processes = max(1, min(processes, users))
     shares = [users // processes + (1 if k < users % processes else 0) for k in range(processes)]

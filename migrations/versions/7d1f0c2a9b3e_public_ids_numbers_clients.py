@@ -1,4 +1,4 @@
-"""public ids for jobs and scenarios, per-owner job numbers, the submitting client
+"""public ids for jobs and scenarios, per-owner job numbers, the submitting client, indexes for the fair order
 
 Revision ID: 7d1f0c2a9b3e
 Revises: cba6aab78735
@@ -22,6 +22,8 @@ def upgrade():
         batch_op.add_column(sa.Column('number', sa.Integer(), nullable=False, server_default='1'))
         batch_op.add_column(sa.Column('client', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_job_client'), ['client'], unique=False)
+        batch_op.create_index(batch_op.f('ix_job_started_at'), ['started_at'], unique=False)
+        batch_op.create_index('ix_job_status_kind', ['status', 'kind'], unique=False)
     with op.batch_alter_table('scenario', schema=None) as batch_op:
         batch_op.add_column(sa.Column('public_id', sa.String(length=32), nullable=True))
 
@@ -52,6 +54,8 @@ def downgrade():
         batch_op.drop_column('public_id')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_constraint('uq_job_public_id', type_='unique')
+        batch_op.drop_index('ix_job_status_kind')
+        batch_op.drop_index(batch_op.f('ix_job_started_at'))
         batch_op.drop_index(batch_op.f('ix_job_client'))
         batch_op.drop_column('client')
         batch_op.drop_column('number')
