@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -103,6 +104,12 @@ def test_axe_finds_no_serious_or_critical_violations(live_server, browser, field
         created = page.request.post("/api/v1/analyses", data={
             "indicator": "co2" if fields["dataset"] == "small" else "value_added", "perspective": "consumption",
             **fields}).json()
+        # wait for the job through the API first: a page still refreshing itself (<meta refresh>) could
+        # abort the next navigation
+        deadline = time.monotonic() + 30
+        while page.request.get(created["url"]).json()["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline, "the analysis did not finish"
+            time.sleep(0.1)
         page.goto(f"/analyses/{created['id']}")
         page.wait_for_selector("table.data", timeout=10_000)
         page.goto(f"/?a={created['id']}")
