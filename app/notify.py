@@ -6,7 +6,7 @@ import logging
 import queue
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 log = logging.getLogger(__name__)
 
@@ -14,11 +14,6 @@ log = logging.getLogger(__name__)
 # watcher, so a socket that has already sent that version needs no query), or WAKE (from the socket's
 # own connection: a message arrived or it closed).
 WAKE = None
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 class Hub:
@@ -99,7 +94,7 @@ class Hub:
                         seen[job_id] = updated_at
                         for inbox in self._subscribers.get(owner, ()):
                             inbox.put((job_id, updated_at))
-            seen = {job_id: at for job_id, at in seen.items() if _aware(at) > floor}
+            seen = {job_id: at for job_id, at in seen.items() if at > floor}  # job times are always aware (UTCDateTime)
             since = now
 
 

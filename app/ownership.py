@@ -6,6 +6,7 @@ API say nothing about how many analyses the server has run.
 
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 
@@ -65,10 +66,23 @@ def owned_job_or_404(public_id: str) -> Job:
     return owned_or_404(Job, public_id)
 
 
+def address_key(address: str | None) -> str:
+    """The address a client is counted under (sockets, submissions, caps); IPv6 per /64, the block one subscriber usually holds."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def client_key() -> str:
     """The requesting address as a keyed hash: caps and fair turns count per address, and the database
     never holds an address. Behind a proxy (TRUST_PROXY) the address is the one the proxy reports."""
-    address = request.remote_addr or "unknown"
+    address = address_key(request.remote_addr)
     digest = hmac.new(current_app.secret_key.encode() if isinstance(current_app.secret_key, str)
                       else current_app.secret_key, address.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]

@@ -7,7 +7,6 @@ are capped in size, dropped as they arrive, and a socket that keeps sending is c
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import queue
 import socket
@@ -21,7 +20,7 @@ from simple_websocket import ConnectionClosed
 from .extensions import db, sock
 from .models import Job
 from .notify import WAKE
-from .ownership import current_owner
+from .ownership import address_key, current_owner
 
 log = logging.getLogger(__name__)
 bp = Blueprint("realtime", __name__)
@@ -96,19 +95,6 @@ def same_site_only():
         log.warning("websocket refused: Origin %r for host %r", origin, request.host)
         return Response(f"websocket refused: Origin {origin!r} is not this site's\n", 403, mimetype="text/plain")
     return None
-
-
-def address_key(address: str | None) -> str:
-    """The address a client is counted under; IPv6 per /64, the block one subscriber usually holds."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return address or "unknown"
-    if ip.version == 6:
-        if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 class SocketSlots:

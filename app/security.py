@@ -53,8 +53,10 @@ def submit_limit() -> str:
     return current_app.config["SUBMIT_RATE_LIMIT"]
 
 
-def address_key() -> str:
-    return request.remote_addr or "unknown"
+def remote_address_key() -> str:
+    from .ownership import address_key
+
+    return address_key(request.remote_addr)
 
 
 def address_submit_limit() -> str:
@@ -63,7 +65,7 @@ def address_submit_limit() -> str:
 
 def limit_submissions(view):
     """Submissions are rate-limited per session and, since cookies are free, per address."""
-    return limiter.limit(address_submit_limit, key_func=address_key)(limiter.limit(submit_limit)(view))
+    return limiter.limit(address_submit_limit, key_func=remote_address_key)(limiter.limit(submit_limit)(view))
 
 
 class SessionInterface(SecureCookieSessionInterface):
