@@ -86,3 +86,16 @@ def _mix_stderr_supported() -> bool:
     from click.testing import CliRunner
 
     return "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+
+
+def wait_for_js(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until a JavaScript expression is true in the page. Polled with page.evaluate: Playwright's
+    own wait_for_function evaluates a string predicate with eval inside the page, which this site's CSP
+    (no 'unsafe-eval') refuses."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{expression} still false after {timeout} s")
+        time.sleep(0.05)

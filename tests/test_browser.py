@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from .conftest import wait_for_js
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is missing (apt-get install -y chromium); .ci/run installs it")
@@ -49,7 +51,7 @@ def test_with_javascript_the_row_reaches_done_without_a_reload(live_server, brow
     page = context.new_page()
     page.add_init_script("document.addEventListener('htmx:wsOpen', () => { window.socketOpen = true; });")
     page.goto("/")
-    page.wait_for_function("window.socketOpen === true", timeout=10_000)
+    wait_for_js(page, "window.socketOpen === true")
     page.evaluate("window.sameDocument = true")
     fill_form(page)
     page.click("button:has-text('Run analysis')")
@@ -172,7 +174,7 @@ def test_an_open_page_recovers_after_the_web_process_restarts(shared_store, tmp_
     page.add_init_script("document.addEventListener('htmx:wsOpen', () => { window.opened = (window.opened || 0) + 1; });")
     try:
         page.goto("/")
-        page.wait_for_function("window.opened === 1", timeout=10_000)
+        wait_for_js(page, "window.opened === 1")
         page.evaluate("window.sameDocument = true")
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=15)

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.ownership import address_key
 from app.realtime import INBOUND_MESSAGES_ALLOWED, normal_origin
 
-from .conftest import make_app
+from .conftest import make_app, wait_for_js
 from .test_processes import instance_env  # noqa: F401 - a fixture
 
 QUERY = {"dataset": "demo", "indicator": "value_added", "perspective": "consumption", "by": "product"}
@@ -363,7 +363,7 @@ def test_a_page_over_the_cap_says_so_and_catches_up_once_another_closes(live_ser
             context.add_init_script("document.addEventListener('htmx:wsOpen', () => { window.opened = true; });")
             first = context.new_page()
             first.goto("/")
-            first.wait_for_function("window.opened === true", timeout=10_000)
+            wait_for_js(first, "window.opened === true")
             second = context.new_page()
             second.goto("/")
             second.wait_for_selector("#announce:has-text('Live updates are paused on this page')", timeout=10_000)
