@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import sys
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
+from werkzeug.exceptions import BadRequest
 
 from . import jobs
-from .engine import EngineError, Query, QueryError
+from .engine import Query, QueryError
+from .errors import fail
 from .models import Job
 from .openapi import QUERY, openapi_document
 from .ownership import client_key, current_owner, owned_or_none
 from .security import csrf, limit_submissions
+from .web import engine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # JSON only (415 otherwise) and cookies SameSite=Lax: a cross-site page cannot send these requests
@@ -22,12 +25,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def _error(status: int, message: str, field: str | None = None):
-    return jsonify({"error": message, "field": field}), status
-
-
-class BodyError(Exception):
+class BodyError(BadRequest):
     """A body that is not JSON this API reads: a 400 naming the body."""
+
+    field = "body"
 
 
 # The deepest valid query is four levels ({"interventions": [{"change_pct": ...}]}); anything far deeper
@@ -155,27 +156,13 @@ def schema_error(error: ValidationError) -> QueryError:
     return QueryError(field, error.instance, message)
 
 
-@bp.errorhandler(EngineError)
-def engine_error(exc: EngineError):
-    return _error(422, exc.message, exc.field)
-
-
-@bp.errorhandler(BodyError)
-def body_error(exc: BodyError):
-    return _error(400, str(exc), "body")
-
-
-def _engine():
-    return current_app.extensions["engine"]
-
-
 @bp.get("/datasets")
 def datasets():
     """Every dataset with its years and size."""
-    store = _engine().store
+    store = engine().store
     out = []
     for name in store.names():
-        d = _engine().dataset(name)
+        d = engine().dataset(name)
         out.append({"name": d.name, "years": d.years, "regions": d.regions.size, "products": d.products.size})
     return jsonify(out)
 
@@ -184,16 +171,20 @@ def datasets():
 def dataset(name: str):
     """One dataset: years, product and region trees, indicators."""
     try:
-        d = _engine().dataset(name)
+        d = engine().dataset(name)
     except QueryError:
-        return _error(404, f"no dataset named {name!r}", "name")
+        fail(404, f"no dataset named {name!r}", "name")
     return jsonify({"name": d.name, "years": d.years, "regions": d.regions.public(), "products": d.products.public(),
                     "indicators": [{"code": i["code"], "name": i["name"], "unit": i["unit"], "parent": i["parent"]}
                                    for i in d.indicators]})
 
 
-def _owned(job_id: str) -> Job | None:
-    return owned_or_none(Job, job_id)
+def _owned(job_id: str) -> Job:
+    """This session's analysis, or a 404 naming the id."""
+    job = owned_or_none(Job, job_id)
+    if job is None:
+        fail(404, f"no analysis {job_id} in this session", "id")
+    return job
 
 
 @bp.post("/analyses")
@@ -201,7 +192,7 @@ def _owned(job_id: str) -> Job | None:
 def create_analysis():
     """Queue an analysis; 202 with its id, status and URL."""
     if not request.is_json:
-        return _error(415, "send the analysis as JSON (Content-Type: application/json)", "body")
+        fail(415, "send the analysis as JSON (Content-Type: application/json)", "body")
     data = read_json_body()
     # the very schema the document publishes, then the engine's own check of the same fields
     error = best_match(QUERY_VALIDATOR.iter_errors(data))
@@ -218,8 +209,6 @@ def create_analysis():
 def get_analysis(job_id: str):
     """One analysis of this session: status, query, result, error."""
     job = _owned(job_id)
-    if job is None:
-        return _error(404, f"no analysis {job_id} in this session", "id")
     body = job.to_api()
     return jsonify(body)
 
@@ -228,8 +217,6 @@ def get_analysis(job_id: str):
 def delete_analysis(job_id: str):
     """Delete one analysis of this session."""
     job = _owned(job_id)
-    if job is None:
-        return _error(404, f"no analysis {job_id} in this session", "id")
     jobs.delete([job])
     return "", 204
 

@@ -278,7 +278,8 @@ def worker_command(queue_name, workers):
     from tasks import start_consumers
 
     names = ["analyses", "scenarios"] if queue_name == "all" else [queue_name]
-    consumers = start_consumers(current_app._get_current_object(), workers, workers, names)
+    kinds = [{"analyses": "analysis", "scenarios": "scenario"}[name] for name in names]  # the option's words
+    consumers = start_consumers(current_app._get_current_object(), workers, workers, kinds)
     click.echo(f"consuming {', '.join(names)} with {workers} threads each", err=True)
     _until_interrupted(lambda: time.sleep(10**9), consumers)
 

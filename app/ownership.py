@@ -14,7 +14,7 @@ from flask import abort, current_app, request, session
 from werkzeug.routing import BaseConverter
 
 from .extensions import db
-from .models import PUBLIC_ID_PATTERN, Job
+from .models import PUBLIC_ID_PATTERN, Job, Scenario
 
 OWNER_KEY = "owner"
 _PUBLIC_ID = re.compile(PUBLIC_ID_PATTERN + r"\Z")
@@ -40,10 +40,26 @@ def current_owner(create: bool = True) -> str | None:
 
 
 def owned_jobs() -> list[Job]:
+    """This session's jobs, newest first."""
     owner = current_owner(create=False)
     if owner is None:
         return []
     return db.session.scalars(db.select(Job).where(Job.owner == owner).order_by(Job.id.desc())).all()
+
+
+def scenarios_of(owner: str | None, dataset: str | None = None) -> list[Scenario]:
+    """An owner's saved scenarios, newest first, of one dataset or of all."""
+    if owner is None:
+        return []
+    query = db.select(Scenario).where(Scenario.owner == owner).order_by(Scenario.id.desc())
+    if dataset is not None:
+        query = query.where(Scenario.dataset == dataset)
+    return db.session.scalars(query).all()
+
+
+def owned_scenarios(dataset: str | None = None) -> list[Scenario]:
+    """This session's saved scenarios, newest first."""
+    return scenarios_of(current_owner(create=False), dataset)
 
 
 def owned_or_none(model, public_id: str):

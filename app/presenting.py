@@ -5,18 +5,19 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import current_app
-
 from . import charts
 from .engine import EngineError
 from .engine.hierarchy import EXIO3_REGIONS
+from .engine.scenario import FINAL_DEMAND
+from .web import engine
 
 PERSPECTIVE_WORDS = {"consumption": "Consumption-based", "production": "Production-based"}
 
 
 def dataset_or_none(name):
+    """The dataset, or None when it has gone (a result outlives its dataset)."""
     try:
-        return current_app.extensions["engine"].dataset(name)
+        return engine().dataset(name)
     except EngineError:
         return None
 
@@ -61,11 +62,6 @@ def title(query: dict) -> str:
             f"{query['dataset']} {query['year']}")
 
 
-def table_rows(result: dict) -> list[dict]:
-    total = result["total"]
-    return [{**row, "share": (row["value"] / total if total else None)} for row in result["rows"]]
-
-
 def chart(query: dict, result: dict, ident: str = "chart") -> str:
     """A treemap by product; a world map for EXIOBASE regions; bars for other regions."""
     heading = title(query)
@@ -86,15 +82,38 @@ def comparison(a: dict, b: dict) -> list[dict] | None:
     same = ("dataset", "indicator", "perspective", "by", "products", "regions")
     if any(a["query"][k] != b["query"][k] for k in same) or a["query"] == b["query"]:
         return None
-    rows = []
-    for ra, rb in zip(a["result"]["rows"], b["result"]["rows"]):
-        diff = rb["value"] - ra["value"]
-        rows.append({"code": ra["code"], "name": ra["name"], "a": ra["value"], "b": rb["value"],
-                     "diff": diff, "relative": diff / ra["value"] if ra["value"] else None})
-    ta, tb = a["result"]["total"], b["result"]["total"]
-    rows.append({"code": "", "name": "Total", "a": ta, "b": tb, "diff": tb - ta,
-                 "relative": (tb - ta) / ta if ta else None})
+    rows = [_difference(ra["code"], ra["name"], ra["value"], rb["value"])
+            for ra, rb in zip(a["result"]["rows"], b["result"]["rows"])]
+    rows.append(_difference("", "Total", a["result"]["total"], b["result"]["total"]))
     return rows
+
+
+def _difference(code: str, name: str, a: float, b: float) -> dict:
+    diff = b - a
+    return {"code": code, "name": name, "a": a, "b": b, "diff": diff, "relative": diff / a if a else None}
+
+
+def scenario_comparison(result: dict) -> dict:
+    """Baseline (a) against scenario (b), per row and for the whole selection."""
+    baseline = result["baseline"]
+    return {"rows": [_difference(row["code"], row["name"], base["value"], row["value"])
+                     for row, base in zip(result["rows"], baseline["rows"])],
+            "total": _difference("", "Total", baseline["total"], result["total"])}
+
+
+def describe_intervention(iv: dict, dataset_name: str) -> str:
+    """One intervention in words, with the dataset's names for its codes when the dataset is there."""
+    dataset = dataset_or_none(dataset_name)
+
+    def node(tree, code):
+        return f"{tree[code].name} ({code})" if dataset is not None and code in tree else code
+
+    products = dataset.products if dataset else None
+    regions = dataset.regions if dataset else None
+    to = ("final demand" if iv["consumer"] == FINAL_DEMAND
+          else f"the industries making {node(products, iv['consumer'])}")
+    return (f"{node(products, iv['product'])} made in {node(regions, iv['origin'])}, delivered to {to} "
+            f"in {node(regions, iv['consumer_region'])}: {iv['change_pct']:+g} %")
 
 
 def intervention_spec(iv: dict) -> str:

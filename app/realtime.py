@@ -280,6 +280,9 @@ def _updates(owner: str, changed: set[int], sent: dict, public: dict, newest: in
 
 def init_app(app) -> None:
     """The socket server's options from the settings, the socket counters, the socket's path for pages."""
+    from .notify import Hub, RedisHub
+
+    app.extensions["hub"] = RedisHub(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else Hub()
     configured_origins(app.config)  # a bad entry stops the start, naming the setting
     options = dict(app.config.get("SOCK_SERVER_OPTIONS") or {})
     options.setdefault("max_message_size", app.config["WEBSOCKET_MAX_MESSAGE_BYTES"] or None)
@@ -288,3 +291,8 @@ def init_app(app) -> None:
     app.config["SOCK_SERVER_OPTIONS"] = options
     app.extensions["socket_slots"] = SocketSlots()
     app.add_template_global(websocket_path)
+
+
+def publish(job) -> None:
+    """Tell the owner's open pages that this job changed."""
+    current_app.extensions["hub"].publish(job.owner, job.id)

@@ -1,17 +1,16 @@
-"""Security: CSRF on forms, headers and a strict Content-Security-Policy, caching, per-session limits."""
+"""Security: CSRF on forms, headers and a strict Content-Security-Policy, caching, the session cookie, rate limits."""
 
 from __future__ import annotations
 
 import math
 import time
 
-from flask import current_app, has_request_context, jsonify, make_response, render_template, request
+from flask import current_app, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter, RateLimitExceeded
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException, TooManyRequests
+from flask_wtf.csrf import CSRFProtect
 
-from .parsing import FieldError
+from .ownership import OWNER_KEY, address_key
 
 csrf = CSRFProtect()
 
@@ -38,14 +37,11 @@ def is_public() -> bool:
 
 def limit_key() -> str:
     """Limits count per browser session; requests without one count per address."""
-    from .ownership import OWNER_KEY
-    from flask import session
-
     return session.get(OWNER_KEY) or request.remote_addr or "unknown"
 
 
 # No X-RateLimit-*/Retry-After on every response: the library would put a Retry-After of the whole
-# window on a 202. Only a 429 says when to come back (too_many below).
+# window on a 202. Only a 429 says when to come back (app/errors.py).
 limiter = Limiter(key_func=limit_key, headers_enabled=False)
 
 
@@ -54,8 +50,6 @@ def submit_limit() -> str:
 
 
 def remote_address_key() -> str:
-    from .ownership import address_key
-
     return address_key(request.remote_addr)
 
 
@@ -81,34 +75,8 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().should_set_cookie(app, session)
 
 
-class QueueFull(TooManyRequests):
-    """A cap on waiting jobs is reached (this session's, this address's, or the server's).
-
-    A TooManyRequests, so that the 429 handler (which looks handlers up by class) answers it."""
-
-    field = "queue"
-
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message, retry_after=retry_after)
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def error_response(status: int, message: str, field: str | None = None):
-    """JSON for the API, a fragment for htmx, a page otherwise; never a stack trace."""
-    if wants_json():
-        return jsonify({"error": message, "field": field}), status
-    if request.headers.get("HX-Request") == "true":
-        return render_template("_announce.html", message=message), status
-    return render_template("error.html", message=message), status
-
-
-def retry_after(exc) -> int:
+def rate_limit_retry_after(exc) -> int:
     """Whole seconds until a retry can succeed: the end of the breached rate-limit window."""
-    if isinstance(exc, QueueFull):
-        return exc.retry_after
     if isinstance(exc, RateLimitExceeded):
         current = limiter.current_limit
         try:
@@ -143,44 +111,3 @@ def init_app(app) -> None:
                 response.add_etag()
                 response.make_conditional(request)
         return response
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc):
-        return error_response(400, "the form has expired or came from another site: reload the page and "
-                                   "try again", "csrf_token")
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc):
-        field = getattr(exc, "field", "body" if exc.code in (400, 415) and wants_json() else None)
-        response = make_response(*error_response(exc.code, exc.description or exc.name, field))
-        # the exception's own headers (Allow of a 405, WWW-Authenticate, ...) belong to the answer;
-        # its Content-Type is for werkzeug's HTML page, which this is not
-        for name, value in exc.get_headers():
-            if name.lower() not in ("content-type", "content-length"):
-                response.headers[name] = value
-        return response
-
-    @app.errorhandler(FieldError)
-    def field_error(exc):
-        return error_response(400, str(exc), exc.field)
-
-    @app.errorhandler(429)
-    def too_many(exc):
-        wait = retry_after(exc)
-        if isinstance(exc, QueueFull):
-            response, status = error_response(429, exc.description, "queue")
-        else:
-            response, status = error_response(
-                429, f"too many requests ({exc.description}); try again in {wait} s", "rate")
-        response = make_response(response, status)
-        response.headers["Retry-After"] = str(wait)
-        return response
-
-    @app.errorhandler(413)
-    def too_large(exc):
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        return error_response(413, f"the request is larger than {limit // 1024} KiB", "body")
-
-    @app.errorhandler(404)
-    def not_found(exc):
-        return error_response(404, "not found", None)

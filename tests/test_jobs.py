@@ -21,7 +21,7 @@ def queued_app(tmp_path):
 
 
 def run_next_task(app):
-    huey = app.extensions["huey"]
+    huey = app.extensions["queues"]["analysis"]
     task = huey.dequeue()
     assert task is not None
     huey.execute(task)
@@ -97,7 +97,7 @@ def test_a_job_already_run_by_another_consumer_is_not_run_twice(queued_app, monk
     calls = []
     engine = queued_app.extensions["engine"]
     monkeypatch.setattr(engine, "answer", lambda q, **kwargs: calls.append(q))
-    queued_app.extensions["tasks"].run_analysis(job_id)  # a duplicate delivery
+    queued_app.extensions["tasks"]["analysis"](job_id)  # a duplicate delivery
     run_next_task(queued_app)
     assert calls == [] and job_row(queued_app, job_id).finished_at == finished
 
@@ -105,7 +105,7 @@ def test_a_job_already_run_by_another_consumer_is_not_run_twice(queued_app, monk
 def test_the_worker_preloads_every_dataset_on_start(queued_app):
     engine = queued_app.extensions["engine"]
     assert engine._open == {}
-    for hook in queued_app.extensions["huey"]._startup.values():
+    for hook in queued_app.extensions["queues"]["analysis"]._startup.values():
         hook()
     assert set(engine._open) == {"mine"}
 
@@ -115,7 +115,7 @@ def test_preload_skips_a_damaged_dataset_and_checks_what_scenarios_read(queued_a
     engine.store.write("other", synthetic_source([2011], 3, 4))
     m = engine.store.path("mine") / "2011" / "M.npy"
     m.write_bytes(m.read_bytes()[:-8])  # cut short
-    for hook in queued_app.extensions["queues"]["scenarios"]._startup.values():
+    for hook in queued_app.extensions["queues"]["scenario"]._startup.values():
         hook()
     other = engine.dataset("other")
     assert {key for (year, key) in other._arrays} >= {"M", "S", "x", "Y", "A", "L", "LT"}
@@ -147,7 +147,7 @@ def test_the_reaper_recovers_a_job_whose_worker_died_on_sqlite(queued_app):
 
     client = queued_app.test_client()
     job_id = client.post("/api/v1/analyses", json=QUERY).get_json()["id"]
-    queued_app.extensions["huey"].flush()  # its task is lost with the dead worker
+    queued_app.extensions["queues"]["analysis"].flush()  # its task is lost with the dead worker
     with queued_app.app_context():
         job = db.session.scalar(db.select(Job).where(Job.public_id == job_id))
         long_ago = utcnow() - timedelta(seconds=120)

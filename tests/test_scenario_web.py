@@ -122,8 +122,8 @@ def test_scenarios_use_their_own_queue(shared_store, tmp_path):
     client.post("/api/v1/analyses", json={**QUERY, "interventions": INTERVENTIONS})
     client.post("/api/v1/analyses", json=QUERY)
     queues = app.extensions["queues"]
-    assert queues["analyses"].pending_count() == 1 and queues["scenarios"].pending_count() == 1
-    queues["scenarios"].execute(queues["scenarios"].dequeue())
+    assert queues["analysis"].pending_count() == 1 and queues["scenario"].pending_count() == 1
+    queues["scenario"].execute(queues["scenario"].dequeue())
     with app.app_context():
         scenario_job, analysis_job = db.session.scalars(db.select(Job).order_by(Job.id)).all()
         assert scenario_job.status == "done" and analysis_job.status == "queued"

@@ -1,0 +1,105 @@
+"""Settings: every default with what it is for, then the overrides a deployment gives.
+
+Order (flaskr's): these defaults, instance/config.py, RAMASCENE_* environment variables (and the two
+names every deployment tool knows, DATABASE_URL and REDIS_URL); a test's own config replaces the last three.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def defaults(instance: Path) -> dict:
+    """The settings of a development machine: SQLite and the embedded worker, data in the instance folder."""
+    return dict(
+        # where things are kept
+        STORE_PATH=str(instance / "store"),                    # the datasets' arrays (app/engine/store.py)
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'ramascene.sqlite3'}",
+        HUEY_PATH=str(instance / "huey.sqlite3"),              # the queues, when there is no Redis
+        HUEY_IMMEDIATE=False,                                  # tests only: run a task where it is enqueued
+        REDIS_URL=None,                                        # queues, notifications and rate limits across processes
+
+        # requests and the session cookie
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=365),        # a queue outlives a browser restart
+        SESSION_COOKIE_SECURE=False,   # Secure is added anyway on requests that came over HTTPS
+        WTF_CSRF_TIME_LIMIT=None,      # tokens live as long as the session: no expiry in an open tab
+        TRUST_PROXY=False,             # behind a TLS proxy: trust its X-Forwarded-* headers
+
+        # how much one client may ask for
+        SUBMIT_RATE_LIMIT="60 per minute",
+        SUBMIT_RATE_LIMIT_PER_ADDRESS="300 per minute",
+        MAX_QUEUED_PER_SESSION=15,
+        # a new cookie is free to take: these two bound what one address and everyone together can queue
+        MAX_QUEUED_PER_ADDRESS=30,
+        MAX_QUEUED_TOTAL=500,
+        QUEUE_RETRY_SECONDS=5,         # Retry-After of a 429 for a full queue: a place frees within seconds
+
+        # recovering jobs (tasks/ and app/jobs.py reap)
+        HEARTBEAT_SECONDS=5.0,         # a running job's worker stamps it this often
+        STALE_SECONDS=20.0,            # no stamp for this long: the worker is dead, the job is queued again
+        LOST_SECONDS=10.0,             # queued this long while its queue is empty: the queue lost it
+        REAPER_SECONDS=5.0,
+        MAX_ATTEMPTS=2,
+        FAULT_DELAY_SECONDS=0.0,       # tests of worker faults only: a worker sleeps after claiming a job
+
+        # The websocket (app/realtime). Only pages of this site may open it: its own origin (scheme and host
+        # of the request, as the proxy reports them with TRUST_PROXY) and these, e.g.
+        # ["https://ramascene.example.org"] when the proxy cannot pass the public host on.
+        WEBSOCKET_ALLOWED_ORIGINS=[],
+        # Open sockets, counted per web process (each holds one of its threads); 0 = no cap. A refused
+        # page tries again by itself (close code 1013) and catches up once a page is closed.
+        MAX_SOCKETS_PER_SESSION=10,
+        MAX_SOCKETS_PER_ADDRESS=100,   # behind a proxy set TRUST_PROXY, or every client shares its address
+        WEBSOCKET_MAX_MESSAGE_BYTES=16 * 1024,  # the page sends nothing; a bigger message closes the socket
+        WEBSOCKET_PING_SECONDS=25.0,   # a browser that stops answering is dropped within two of these
+        WEBSOCKET_POLL_SECONDS=1.0,    # how often each web process looks for job changes made elsewhere
+    )
+
+
+def from_environment(config) -> None:
+    """instance/config.py, then RAMASCENE_* variables, then DATABASE_URL and REDIS_URL."""
+    config.from_pyfile("config.py", silent=True)
+    config.from_prefixed_env("RAMASCENE")
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("REDIS_URL"):
+        config["REDIS_URL"] = os.environ["REDIS_URL"]
+
+
+def complete(config, instance: Path) -> None:
+    """What follows from the settings given: the database driver and pool, a secret key."""
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith(("postgres://", "postgresql://")):
+        # the driver the project installs (psycopg 3), whatever URL form the deployment uses
+        config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True})
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = secret_key(instance)
+
+
+def secret_key(instance: Path) -> str:
+    """A key made on first start and kept in the instance folder, so sessions survive restarts.
+
+    Written to a temporary file and linked into place, so that processes starting together all
+    read the same complete key.
+    """
+    path = instance / "secret_key"
+    if not path.exists():
+        staged = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(staged, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            os.unlink(staged)
+    return path.read_text().strip()
