@@ -29,7 +29,7 @@ def page_context(a: str | None = None, b: str | None = None, dataset: str | None
 def index():
     """The whole workspace: query form, analysis queue, two result panels."""
     current_owner()  # the websocket needs the session from the first page on
-    return render_template("index.html", **page_context(id_arg("a"), id_arg("b"), dataset_arg()))
+    return render_template("workspace/index.html", **page_context(id_arg("a"), id_arg("b"), dataset_arg()))
 
 
 @bp.get("/form")
@@ -38,7 +38,7 @@ def query_form():
     dataset = dataset_arg()
     if not is_htmx():
         return redirect(url_for("pages.index", dataset=dataset), 303)
-    return render_template("_form.html", form=form_state(dataset))
+    return render_template("workspace/_form.html", form=form_state(dataset))
 
 
 @bp.post("/analyses")
@@ -49,16 +49,16 @@ def submit():
     if query is None:
         form = form_state(values.get("dataset"), values, errors)
         if is_htmx():
-            response = make_response(render_template("_form.html", form=form), 422)
+            response = make_response(render_template("workspace/_form.html", form=form), 422)
             response.headers["HX-Retarget"] = "#query-form"
             response.headers["HX-Reswap"] = "outerHTML"
             return response
         context = page_context()
         context["form"] = form
-        return render_template("index.html", **context), 422
+        return render_template("workspace/index.html", **context), 422
     job = jobs.submit(current_owner(), query, client_key())
     if is_htmx():
-        return render_template("_submitted.html", job=job)
+        return render_template("workspace/_submitted.html", job=job)
     return redirect(url_for("pages.analysis", job_id=job.public_id), 303)
 
 
@@ -74,8 +74,8 @@ def analysis(job_id: str):
         against = owned_job_or_404(against)
     context = {"job": job, "queue": owned_jobs(), "saved_scenarios": owned_scenarios()}
     if is_htmx():
-        return render_template("_panel.html", side=side, against=against, **context)
-    return render_template("analysis.html", **context)
+        return render_template("workspace/_panel.html", side=side, against=against, **context)
+    return render_template("workspace/analysis.html", **context)
 
 
 @bp.get("/analyses/<public_id:job_id>.csv")
@@ -106,7 +106,7 @@ def delete(job_id: str):
     gone = {"public_id": job.public_id, "number": job.number}
     jobs.delete([job])
     if is_htmx():
-        return render_template("_deleted.html", job=gone)
+        return render_template("workspace/_deleted.html", job=gone)
     return redirect(url_for("pages.index"), 303)
 
 
@@ -115,5 +115,5 @@ def delete_all():
     """Delete every queue item of this session."""
     jobs.delete(owned_jobs())
     if is_htmx():
-        return render_template("_queue.html", queue=[])
+        return render_template("workspace/_queue.html", queue=[])
     return redirect(url_for("pages.index"), 303)

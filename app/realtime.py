@@ -200,7 +200,7 @@ def _stream(ws, owner: str) -> None:
         sent = {job.id: job.updated_at for job in jobs}
         public = {job.id: job.public_id for job in jobs}
         newest = max(sent, default=0)
-        first = render_template("_queue_list.html", queue=jobs, oob=True)
+        first = render_template("workspace/_queue_list.html", queue=jobs, oob=True)
         db.session.close()  # give the connection back: a socket may stay open for hours
         ws.send(first)
         inbound, items = 0, []

@@ -34,7 +34,7 @@ def index():
                                   scenario_id=scenario.public_id)
     else:
         context = builder_context(dataset_arg())
-    return render_template("scenarios.html", **context)
+    return render_template("scenarios/index.html", **context)
 
 
 def _moved(rows: list[dict], action: str) -> None:
@@ -89,8 +89,8 @@ def builder():
             return redirect(target, 303)
         context["errors"], status = errors, 422
     if is_htmx():
-        return render_template("_builder.html", **context), status
-    return render_template("scenarios.html", **context), status
+        return render_template("scenarios/_builder.html", **context), status
+    return render_template("scenarios/index.html", **context), status
 
 
 @bp.post("/scenarios/<public_id:scenario_id>/delete")
@@ -116,5 +116,5 @@ def apply(job_id: str):
     new = jobs.submit(current_owner(), Query.from_dict({**job.query, "interventions": scenario.interventions}),
                       client_key())
     if is_htmx():
-        return render_template("_submitted.html", job=new)
+        return render_template("workspace/_submitted.html", job=new)
     return redirect(url_for("pages.analysis", job_id=new.public_id), 303)
