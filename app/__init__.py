@@ -98,7 +98,8 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
 
-    from . import api, cli, notify, ownership, pages, realtime, scenarios, security
+    from . import api, cli, ownership, pages, realtime, scenarios, security
+    from .realtime import routes as realtime_routes
     from .extensions import db, migrate, sock
 
     if app.config["TRUST_PROXY"]:
@@ -118,14 +119,13 @@ def create_app(test_config=None):
 
     tasks.init_app(app)
     app.extensions["engine"] = Engine(Store(app.config["STORE_PATH"]))
-    app.extensions["hub"] = notify.RedisHub(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else notify.Hub()
     realtime.init_app(app)
 
     cli.init_app(app)
     app.url_map.converters["public_id"] = ownership.PublicIdConverter
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(realtime.bp)
+    app.register_blueprint(realtime_routes.bp)
     app.register_blueprint(scenarios.bp)
     return app
 

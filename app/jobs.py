@@ -15,6 +15,7 @@ from flask import current_app
 from .engine import EngineError, Query
 from .extensions import db
 from .models import Job, utcnow
+from .realtime import publish
 from .security import QueueFull
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def submit(owner: str, query: Query, client: str | None = None) -> Job:
         job.progress = "waiting for the queue to come back"
     job.updated_at = utcnow()
     db.session.commit()
-    notify(job)
+    publish(job)
     return job
 
 
@@ -77,10 +78,6 @@ def enqueue(job: Job) -> str | None:
     tasks = current_app.extensions["tasks"]
     task = (tasks.run_scenario if job.kind == "scenario" else tasks.run_analysis)(job.id)
     return getattr(task, "id", None)
-
-
-def notify(job: Job) -> None:
-    current_app.extensions["hub"].publish(job.owner, job.id)
 
 
 def delete(jobs_to_delete: list[Job]) -> None:
@@ -103,7 +100,7 @@ def _transition(job_id: int, **changes) -> Job | None:
         setattr(job, key, value)
     job.updated_at = utcnow()
     db.session.commit()
-    notify(job)
+    publish(job)
     return job
 
 
@@ -193,7 +190,7 @@ def run(kind: str) -> None:
     if job_id is None:
         return  # nothing waiting: its job was deleted, or run in an earlier turn
     job = db.session.get(Job, job_id)
-    notify(job)
+    publish(job)
     delay = current_app.config["FAULT_DELAY_SECONDS"]
     last = [0.0]
 
@@ -247,7 +244,7 @@ def reap() -> dict:
             counts[key] += 1
             if key == "requeued":
                 enqueue(job)
-            notify(job)
+            publish(job)
     lost = now - timedelta(seconds=config["LOST_SECONDS"])
     for kind, queue in (("analysis", "analyses"), ("scenario", "scenarios")):
         if current_app.extensions["queues"][queue].pending_count():
