@@ -28,6 +28,7 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from . import api, cli, errors, ownership, pages, realtime, scenarios, security, templating, web
+    from .realtime import routes as _  # noqa: F401  - the websocket route, registered below
     from .engine import Engine, Store
     from .extensions import db, migrate, sock
 
@@ -52,7 +53,7 @@ def create_app(test_config=None):
     app.url_map.converters["public_id"] = ownership.PublicIdConverter
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(realtime.bp)
+    app.register_blueprint(realtime.routes.bp)
     app.register_blueprint(scenarios.bp)
     return app
 

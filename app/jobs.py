@@ -63,7 +63,7 @@ def submit(owner: str, query: Query, client: str | None = None) -> Job:
         job.progress = "waiting for the queue to come back"
     job.updated_at = utcnow()
     db.session.commit()
-    publish(job)
+    publish(job.owner, job.id)
     return job
 
 
@@ -80,7 +80,7 @@ def delete(jobs_to_delete: list[Job]) -> None:
         db.session.delete(job)
     db.session.commit()
     for owner, job_id in gone:
-        current_app.extensions["hub"].publish(owner, job_id)
+        publish(owner, job_id)
 
 
 def transition(job_id: int, **changes) -> Job | None:
@@ -93,7 +93,7 @@ def transition(job_id: int, **changes) -> Job | None:
         setattr(job, key, value)
     job.updated_at = utcnow()
     db.session.commit()
-    publish(job)
+    publish(job.owner, job.id)
     return job
 
 
@@ -125,7 +125,7 @@ def reap() -> dict:
             counts[key] += 1
             if key == "requeued":
                 enqueue(job)
-            publish(job)
+            publish(job.owner, job.id)
     lost = now - timedelta(seconds=config["LOST_SECONDS"])
     for kind, queue in current_app.extensions["queues"].items():
         if queue.pending_count():

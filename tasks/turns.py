@@ -124,7 +124,7 @@ def run(kind: str) -> None:
     if job_id is None:
         return  # nothing waiting: its job was deleted, or run in an earlier turn
     job = db.session.get(Job, job_id)
-    publish(job)
+    publish(job.owner, job.id)
     delay = current_app.config["FAULT_DELAY_SECONDS"]
     last = [0.0]
 

@@ -16,7 +16,7 @@ from app import create_app
 from app.client import Session, WebSocket
 from app.extensions import db
 from app.ownership import address_key
-from app.realtime import INBOUND_MESSAGES_ALLOWED, normal_origin
+from app.realtime.guard import INBOUND_MESSAGES_ALLOWED, normal_origin
 
 from .conftest import make_app, wait_for_js
 from .test_processes import instance_env  # noqa: F401 - a fixture

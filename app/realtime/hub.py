@@ -39,7 +39,7 @@ class Hub:
 
         Subscribe before reading the state the subscriber starts from: the watcher's first look then
         covers every change after that state."""
-        from .models import utcnow
+        from ..models import utcnow
 
         inbox: queue.Queue = queue.Queue()
         with self._lock:
@@ -68,8 +68,8 @@ class Hub:
             inbox.put(item)
 
     def _watch(self, app, since: datetime) -> None:
-        from .extensions import db
-        from .models import Job, utcnow
+        from ..extensions import db
+        from ..models import Job, utcnow
 
         seen: dict[int, datetime] = {}  # what was handed out lately, so a row read twice goes out once
         while True:
