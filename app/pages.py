@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template,
                    request, url_for)
 
-from . import jobs, presenting
+from . import exports, jobs, presenting
 from .engine import EngineError, Query, QueryError
 from .engine.hierarchy import ROOT
 from .extensions import db
@@ -199,7 +199,7 @@ def download_csv(job_id: str):
     job = owned_job_or_404(job_id)
     if job.result is None:
         abort(404)
-    return Response(presenting.csv_text(job), mimetype="text/csv",
+    return Response(exports.csv_text(job), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.number}.csv"'})
 
 
