@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 
-from . import jobs, presenting
+from . import exports, jobs, presenting
 from .forms import form_state, query_from_form
 from .ownership import client_key, current_owner, owned_job_or_404, owned_jobs, owned_scenarios
 from .security import limit_submissions
@@ -84,7 +84,7 @@ def download_csv(job_id: str):
     job = owned_job_or_404(job_id)
     if job.result is None:
         abort(404)
-    return Response(presenting.csv_text(job), mimetype="text/csv",
+    return Response(exports.csv_text(job), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.number}.csv"'})
 
 

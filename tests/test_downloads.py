@@ -12,7 +12,7 @@ import pytest
 from app.engine import Store
 from app.engine.hierarchy import flat_tree
 from app.engine.store import Source, SourceYear
-from app.presenting import spreadsheet_safe
+from app.exports import spreadsheet_safe
 
 from .conftest import make_app
 

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from app.client import Session
+from app.perf.client import Session
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

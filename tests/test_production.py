@@ -18,10 +18,10 @@ import uuid
 import pytest
 from werkzeug.serving import make_server
 
-from app.client import Session
 from app.engine import Query
 from app.extensions import db
 from app.models import Job
+from app.perf.client import Session
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REQUIRED = os.environ.get("RAMASCENE_REQUIRE_SERVICES") == "1"

@@ -6,7 +6,7 @@ import time
 from app.extensions import db
 from app.models import Job, utcnow
 
-from app.client import Session
+from app.perf.client import Session
 
 QUERY = {"dataset": "demo", "indicator": "value_added", "perspective": "consumption", "by": "product",
          "products": ["food", "TOTAL"]}
@@ -134,7 +134,7 @@ def test_no_session_no_socket(live_server):
 
 
 def test_the_load_tool_runs_users_end_to_end(live_server):
-    from app.load import run_load
+    from app.perf.load import run_load
 
     report = run_load(live_server.url, users=4, analyses=2, dataset="demo", timeout=30, processes=2)
     assert report["errors"] == 0, report["error_examples"]

@@ -8,9 +8,9 @@ import time
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from app.client import Session
 from app.extensions import db
 from app.models import Job
+from app.perf.client import Session
 
 INTERVENTIONS = [
     {"product": "electricity", "origin": "TOTAL", "consumer": "manufactoring", "consumer_region": "reg1",

@@ -364,7 +364,7 @@ def test_the_server_answers_normally_after_the_corpus(hostile_app):
 
 
 def test_bad_websocket_frames_do_not_hurt(live_server):
-    from app.client import Session
+    from app.perf.client import Session
 
     browser = Session(live_server.url)
     browser.get("/")

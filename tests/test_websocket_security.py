@@ -13,9 +13,9 @@ from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.client import Session, WebSocket
 from app.extensions import db
 from app.ownership import address_key
+from app.perf.client import Session, WebSocket
 from app.realtime.guard import INBOUND_MESSAGES_ALLOWED, normal_origin
 
 from .conftest import make_app, wait_for_js

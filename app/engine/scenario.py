@@ -121,7 +121,8 @@ def check_interventions(dataset, interventions) -> None:
                              f"interventions[{i}].consumer must be FD or a product code")
 
 
-def _cells(dataset, region: str, product: str) -> np.ndarray:
+def cell_indices(dataset, region: str, product: str) -> np.ndarray:
+    """Positions, in A's region-major order, of every leaf product of `product` in every leaf region of `region`."""
     n_products = dataset.products.size
     regions, products = dataset.regions[region].leaves, dataset.products[product].leaves
     return np.sort((regions[:, None] * n_products + products[None, :]).ravel())
@@ -138,9 +139,10 @@ class ScenarioSystem:
         self.LT = dataset.array(year, "LT") if dataset.has_array(year, "LT") else None
         self.n = self.A.shape[0]
         self._columns: dict[bytes, np.ndarray] = {}
-        on_a = [(_cells(dataset, iv.origin, iv.product), _cells(dataset, iv.consumer_region, iv.consumer), iv.factor)
+        on_a = [(cell_indices(dataset, iv.origin, iv.product), cell_indices(dataset, iv.consumer_region, iv.consumer),
+                 iv.factor)
                 for iv in interventions if iv.consumer != FINAL_DEMAND]
-        on_y = [(_cells(dataset, iv.origin, iv.product), dataset.regions[iv.consumer_region].leaves, iv.factor)
+        on_y = [(cell_indices(dataset, iv.origin, iv.product), dataset.regions[iv.consumer_region].leaves, iv.factor)
                 for iv in interventions if iv.consumer == FINAL_DEMAND]
         self.Y = dataset.array(year, "Y")
         if on_y:

@@ -70,7 +70,7 @@ def configured_origins(config) -> set[str]:
 def origin_allowed(origin: str | None) -> bool:
     """The page's own origin (scheme and host of this request, as ProxyFix sees them with TRUST_PROXY)
     or a configured one. A missing Origin is refused too: browsers always send it on websockets, and
-    the project's own clients (app/client.py) send it."""
+    the project's own clients (app/perf/client.py) send it."""
     origin = normal_origin(origin)
     own = normal_origin(f"{request.scheme}://{request.host}")
     return origin is not None and (origin == own or origin in configured_origins(current_app.config))

@@ -21,13 +21,9 @@ import urllib.request
 from pathlib import Path
 
 from .client import Session
+from .stats import percentile
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else None
+ROOT = Path(__file__).resolve().parents[2]  # the project: where `flask --app wsgi` finds wsgi.py
 
 
 def simulate_user(url: str, analyses: int, dataset: str, start: threading.Barrier, out: dict, timeout: float):
@@ -120,7 +116,7 @@ def run_load(url: str, users: int = 200, analyses: int = 5, dataset: str = "demo
         "users": users, "analyses_per_user": analyses, "client_processes": len(children),
         "jobs_done": len(latencies), "errors": len(errors), "error_examples": errors[:5],
         "submit_to_done_ms": {"p50": round(statistics.median(latencies), 1) if latencies else None,
-                              "p95": round(_percentile(latencies, 0.95), 1) if latencies else None,
+                              "p95": round(percentile(latencies, 0.95), 1) if latencies else None,
                               "max": round(max(latencies), 1) if latencies else None},
         "last_job_done_after_s": round(max(finished) - began, 2) if finished else None,
     }

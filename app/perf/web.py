@@ -11,13 +11,9 @@ from werkzeug.serving import make_server
 
 import numpy as np
 
-from .bench import _benchmark_interventions
+from .bench import benchmark_interventions
 from .client import Session
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+from .stats import percentile
 
 
 def page_weight(session: Session) -> dict:
@@ -60,7 +56,7 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
             query = {"dataset": dataset, "indicator": indicators[i % len(indicators)], "perspective": perspective,
                      "by": by, "products": [products[i % len(products)], "TOTAL"]}
             if interventions:
-                query["interventions"] = [iv.to_dict() for iv in _benchmark_interventions(data, rng, interventions)]
+                query["interventions"] = [iv.to_dict() for iv in benchmark_interventions(data, rng, interventions)]
             started = time.perf_counter()
             status, body = session.post_json("/api/v1/analyses", query)
             if status != 202:
@@ -84,7 +80,7 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
             "analyses": analyses,
             "interventions_per_analysis": interventions,
             "submit_to_done_ms": {"p50": round(statistics.median(latencies), 1),
-                                  "p95": round(_percentile(latencies, 0.95), 1),
+                                  "p95": round(percentile(latencies, 0.95), 1),
                                   "max": round(max(latencies), 1), "min": round(min(latencies), 1)},
             "main_page": weight,
         }

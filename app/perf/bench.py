@@ -8,8 +8,9 @@ import time
 
 import numpy as np
 
-from .engine import Engine, Query
-from .engine.hierarchy import ROOT
+from ..engine import Engine, Query
+from ..engine.hierarchy import ROOT
+from .stats import percentile
 
 VIEWS = [("consumption", "product"), ("consumption", "region"), ("production", "region"),
          ("production", "product")]
@@ -33,10 +34,8 @@ def _selections(dataset, by: str, rng) -> list[tuple[str, list[str], list[str]]]
 
 
 def _summary(times_ms: list[float]) -> dict:
-    ordered = sorted(times_ms)
-    return {"median_ms": round(statistics.median(ordered), 4),
-            "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 4),
-            "queries": len(ordered)}
+    return {"median_ms": round(statistics.median(times_ms), 4), "p95_ms": round(percentile(times_ms, 0.95), 4),
+            "queries": len(times_ms)}
 
 
 def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool = False,
@@ -95,10 +94,10 @@ def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool 
     return report
 
 
-def _benchmark_interventions(dataset, rng, count: int) -> tuple:
+def benchmark_interventions(dataset, rng, count: int) -> tuple:
     """count interventions of the benchmark's kind: one product from all origins, consumed by one
     sector in one region, or (every fifth) by one region's final demand; each -20 %."""
-    from .engine.scenario import Intervention
+    from ..engine.scenario import Intervention
 
     products, regions = dataset.products.leaf_codes(), dataset.regions.leaf_codes()
     out = []
@@ -110,9 +109,9 @@ def _benchmark_interventions(dataset, rng, count: int) -> tuple:
 
 def _dense_reference(dataset, year: int, query, lu) -> np.ndarray:
     """The by-leaf view of the query from a dense LU factorisation of I - A' (the reference)."""
-    from .engine.query import (consumption_by_product, consumption_by_region, production_by_product,
-                               production_by_region)
-    from .engine.scenario import ScenarioSystem
+    from ..engine.query import (consumption_by_product, consumption_by_region, production_by_product,
+                                production_by_region)
+    from ..engine.scenario import ScenarioSystem
 
     import scipy.linalg
 
@@ -132,12 +131,13 @@ def _dense_reference(dataset, year: int, query, lu) -> np.ndarray:
 
 def _changed_a(dataset, year: int, interventions) -> np.ndarray:
     """A' as a dense matrix, built directly from the interventions."""
-    from .engine.scenario import FINAL_DEMAND, _cells
+    from ..engine.scenario import FINAL_DEMAND, cell_indices
 
     A = np.array(dataset.array(year, "A"))
     for iv in interventions:
         if iv.consumer != FINAL_DEMAND:
-            A[np.ix_(_cells(dataset, iv.origin, iv.product), _cells(dataset, iv.consumer_region, iv.consumer))] *= iv.factor
+            rows = cell_indices(dataset, iv.origin, iv.product)
+            A[np.ix_(rows, cell_indices(dataset, iv.consumer_region, iv.consumer))] *= iv.factor
     return A
 
 
@@ -145,14 +145,14 @@ def _scenarios(engine: Engine, dataset, year: int, repeats: int, log) -> dict:
     """Median time of scenario queries, their error against a dense solve, and one full re-inversion."""
     import scipy.linalg
 
-    from .engine.scenario import Intervention
+    from ..engine.scenario import Intervention
 
     rng = np.random.default_rng(1)
     indicator = next((i["code"] for i in dataset.indicators if i["code"] == "ghg"), dataset.indicators[0]["code"])
     regions = dataset.regions.leaf_codes()
     kinds = {
-        "1": lambda: _benchmark_interventions(dataset, rng, 1),
-        "5": lambda: _benchmark_interventions(dataset, rng, 5),
+        "1": lambda: benchmark_interventions(dataset, rng, 1),
+        "5": lambda: benchmark_interventions(dataset, rng, 5),
         "region": lambda: (Intervention(ROOT, ROOT, ROOT, str(rng.choice(regions)), -20.0),),
         "total": lambda: (Intervention(ROOT, ROOT, ROOT, ROOT, -20.0),),
     }

@@ -1,0 +1,179 @@
+"""The `data` commands: make, import, list, show, verify and delete datasets."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..engine import EngineError
+from . import engine, fail, log
+
+data = AppGroup("data", help="Create, import, inspect and delete datasets.")
+
+
+def _years(text: str) -> list[int]:
+    try:
+        years = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of years") from None
+    if not years or any(not 1900 <= y <= 2100 for y in years):
+        raise click.BadParameter(f"{text!r}: years must lie between 1900 and 2100")
+    return years
+
+
+@data.command("demo")
+@click.option("--name", default="demo", show_default=True)
+@click.option("--if-missing", is_flag=True, help="Do nothing when the dataset already exists.")
+def data_demo(name, if_missing):
+    """Make a dataset from pymrio's bundled test MRIO (6 regions x 8 sectors)."""
+    from ..engine.sources import demo_source
+
+    store = engine().store
+    if if_missing and name in store.names():
+        log(f"dataset {name!r} exists")
+        return
+    try:
+        dataset = store.write(name, demo_source(), log=log)
+    except EngineError as exc:
+        fail(exc)
+    log(f"dataset {dataset.name!r}: {dataset.regions.size} regions x {dataset.products.size} products, "
+         f"{len(dataset.indicators)} indicators, years {dataset.years}")
+
+
+@data.command("synth")
+@click.option("--name", required=True)
+@click.option("--years", "years_text", required=True, help="Comma-separated, e.g. 2011,2012.")
+@click.option("--regions", default=49, show_default=True, type=int)
+@click.option("--products", default=200, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int)
+def data_synth(name, years_text, regions, products, seed):
+    """Make a synthetic dataset with EXIOBASE 3 pxp's shape and labels."""
+    from ..engine.synth import synthetic_source
+
+    started = time.perf_counter()
+    try:
+        dataset = engine().store.write(name, synthetic_source(_years(years_text), regions, products, seed),
+                                        log=log)
+    except EngineError as exc:
+        fail(exc)
+    log(f"dataset {dataset.name!r}: {dataset.regions.size} regions x {dataset.products.size} products, "
+         f"years {dataset.years}, {time.perf_counter() - started:.1f} s")
+
+
+@data.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", required=True)
+@click.option("--years", "years_text", help="Comma-separated, one per path, when the names do not tell.")
+def data_import(paths, name, years_text):
+    """Import EXIOBASE 3 archives (zip or folder, pxp or ixi) or pymrio folders, one year each."""
+    from ..engine.sources import import_source
+    from ..engine.store import check_name
+
+    started = time.perf_counter()
+    try:
+        check_name(name)
+        source = import_source(list(paths), _years(years_text) if years_text else None)
+        dataset = engine().store.write(name, source, log=log)
+    except EngineError as exc:
+        fail(exc)
+    log(f"dataset {dataset.name!r}: years {dataset.years}, {time.perf_counter() - started:.1f} s")
+
+
+@data.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def data_list(fmt):
+    """List the datasets: years, size, indicators; a damaged one with what is wrong (sizes, not checksums)."""
+    store = engine().store
+    summaries = []
+    for name in store.names():
+        try:
+            dataset = store.open(name)
+        except EngineError as exc:  # damaged since names() looked
+            summaries.append({"name": name, "damaged": exc.message})
+            continue
+        summary = dataset.summary()
+        problems = dataset.problems(checksums=False, identities=False)
+        if problems:
+            summary["damaged"] = f"{problems[0]}; check it with `flask --app wsgi data verify {name}`"
+        summaries.append(summary)
+    summaries += [{"name": name, "damaged": problem} for name, problem in store.damaged().items()]
+    summaries.sort(key=lambda s: s["name"])
+    if fmt == "json":
+        click.echo(json.dumps(summaries, indent=1))
+        return
+    if not summaries:
+        click.echo("no datasets; make one with `flask --app wsgi data demo`")
+    for s in summaries:
+        if "years" not in s:
+            click.echo(f"{s['name']}: DAMAGED: {s['damaged']}")
+            continue
+        click.echo(f"{s['name']}: years {', '.join(map(str, s['years']))}; {s['regions']} regions x "
+                   f"{s['products']} products; {len(s['indicators'])} indicators; "
+                   f"{s['bytes'] / 1e6:.1f} MB")
+        if "damaged" in s:
+            click.echo(f"  DAMAGED: {s['damaged']}")
+        for ind in s["indicators"]:
+            click.echo(f"  {ind['code']}: {ind['name']} [{ind['unit']}]")
+
+
+@data.command("show")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def data_show(name, fmt):
+    """Show what can be selected in a dataset: years, product and region trees, indicators."""
+    try:
+        dataset = engine().dataset(name)
+    except EngineError as exc:
+        fail(exc)
+    problems = dataset.problems(checksums=False, identities=False)
+    if problems:
+        log(f"warning: dataset {name!r} is damaged: {problems[0]}; check it with "
+             f"`flask --app wsgi data verify {name}`")
+    shown = {
+        "years": dataset.years,
+        "products": dataset.products.public(),
+        "regions": dataset.regions.public(),
+        "indicators": [{"code": i["code"], "name": i["name"], "unit": i["unit"], "parent": i["parent"]}
+                       for i in dataset.indicators],
+    }
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=1))
+        return
+    click.echo(f"years: {', '.join(map(str, dataset.years))}")
+    for tree in ("products", "regions"):
+        click.echo(f"{tree}:")
+        for node in shown[tree]:
+            click.echo(f"{'  ' * (node['level'] + 1)}{node['code']}  {node['name']}")
+    click.echo("indicators:")
+    for ind in shown["indicators"]:
+        click.echo(f"  {'  ' if ind['parent'] else ''}{ind['code']}  {ind['name']} [{ind['unit']}]")
+
+
+@data.command("verify")
+@click.argument("name")
+def data_verify(name):
+    """Check every file of a dataset (size, header, sha256) and its identities ((I - A) L = I, M = S L, x = L y)."""
+    try:
+        problems = engine().store.verify(name)
+    except EngineError as exc:
+        fail(exc)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"dataset {name!r} failed {len(problems)} check(s)")
+    click.echo(f"dataset {name!r}: sizes, checksums and identities hold")
+
+
+@data.command("delete")
+@click.argument("name")
+def data_delete(name):
+    """Delete a dataset."""
+    try:
+        engine().store.delete(name)
+    except EngineError as exc:
+        fail(exc)
+    click.echo(f"deleted {name!r}")

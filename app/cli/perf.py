@@ -1,0 +1,84 @@
+"""The performance commands: engine and web benchmarks, load and flood tests (the tools live in app/perf/)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..engine import EngineError
+from . import engine, fail, log
+
+
+@click.command("bench")
+@with_appcontext
+@click.option("--dataset", required=True)
+@click.option("--queries", default=1000, show_default=True, type=int)
+@click.option("--vs-pymrio", is_flag=True, help="Also time pymrio's calc_all on the same year.")
+@click.option("--scenarios", default=10, show_default=True, type=int,
+              help="Scenario queries per kind (1 and 5 interventions); 0 skips scenarios.")
+def bench_command(dataset, queries, vs_pymrio, scenarios):
+    """Time the standard views, one dense L @ y, peak memory; print one JSON object."""
+    from ..perf.bench import run_bench
+
+    try:
+        report = run_bench(engine(), dataset, queries, vs_pymrio, log=log, scenarios=scenarios)
+    except EngineError as exc:
+        fail(exc)
+    click.echo(json.dumps(report, indent=1))
+
+
+@click.command("bench-web")
+@click.option("--analyses", default=100, show_default=True, type=int)
+@click.option("--dataset", default="demo", show_default=True)
+@click.option("--interventions", default=0, show_default=True, type=int,
+              help="Make every analysis a scenario with this many interventions.")
+@with_appcontext
+def bench_web_command(analyses, dataset, interventions):
+    """Submit analyses over HTTP and time each until its done notification arrives on the websocket."""
+    from ..perf.web import run_web_bench
+
+    click.echo(json.dumps(run_web_bench(current_app._get_current_object(), analyses, dataset, log=log,
+                                        interventions=interventions), indent=1))
+
+
+@click.command("load")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True)
+@click.option("--users", default=200, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--analyses", default=5, show_default=True, type=click.IntRange(1, 15))
+@click.option("--dataset", default="demo", show_default=True)
+def load_command(url, users, analyses, dataset):
+    """Simulate users against a running server: page, websocket, analyses waited for; print one JSON object."""
+    from ..perf.load import run_load
+
+    if not url.startswith(("http://127.", "http://localhost")):
+        raise click.BadParameter("load tests go to this machine only (http://127.x.x.x or localhost)", param_hint="--url")
+    click.echo(json.dumps(run_load(url, users, analyses, dataset), indent=1))
+
+
+@click.command("flood")
+@click.option("--url", required=True, help="A server already running on this machine.")
+@click.option("--dataset", default="exio-synth", show_default=True)
+@click.option("--cookies", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--jobs", default=15, show_default=True, type=click.IntRange(1, 100))
+def flood_command(url, dataset, cookies, jobs):
+    """Fairness: heavy scenarios from many cookies at one address, then another user's small one; prints JSON."""
+    from ..perf.flood import run_flood
+
+    if not url.startswith(("http://127.", "http://localhost")):
+        raise click.BadParameter("floods go to this machine only (http://127.x.x.x or localhost)", param_hint="--url")
+    click.echo(json.dumps(run_flood(url.rstrip("/"), dataset, cookies, jobs), indent=1))
+
+
+@click.command("load-production")
+@click.option("--users", default=200, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--analyses", default=5, show_default=True, type=click.IntRange(1, 15))
+@click.option("--dataset", default="demo", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+def load_production_command(users, analyses, dataset, port):
+    """Start gunicorn and two consumers on DATABASE_URL and REDIS_URL, load them, report, stop them."""
+    from ..perf.load import run_production_load
+
+    click.echo(json.dumps(run_production_load(users, analyses, dataset, port, log), indent=1))

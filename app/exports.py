@@ -1,0 +1,64 @@
+"""Downloads: CSV that a spreadsheet reads as data, for the result downloads and the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .presenting import intervention_spec
+
+
+# What makes a spreadsheet read a cell as a formula, full-width forms included (some accept them);
+# and what some readers skip at the start of a cell before they look for one (OWASP, ASVS 1.2.10).
+FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+HIDDEN_START = ("\t", "\r", "\n", "\0")
+
+
+def spreadsheet_safe(text) -> str:
+    """A text cell that no spreadsheet runs: one that would start a formula gets a leading apostrophe.
+
+    Labels like =HYPERLINK(...) or -2+3 are legitimate data; the apostrophe (OWASP's advice) makes a
+    spreadsheet show them as the text they are. Numbers never come through here: they are written as numbers.
+    """
+    text = str(text)
+    if text.startswith(HIDDEN_START) or text.lstrip().startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def spreadsheet_row(cells) -> list:
+    """Numbers as numbers, everything else as neutralised text."""
+    return [c if isinstance(c, (int, float)) and not isinstance(c, bool) else spreadsheet_safe(c) for c in cells]
+
+
+def csv_table(header: list[str], rows) -> str:
+    """CSV with every text cell quoted and neutralised, numbers bare, so a spreadsheet tells them apart."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow(spreadsheet_row(header))
+    for row in rows:
+        writer.writerow(spreadsheet_row(row))
+    return out.getvalue()
+
+
+def csv_text(job) -> str:
+    """code, name, value, unit, plus the query (and any interventions) on every row so that a file stands on its own."""
+    query, result = job.query, job.result
+    baseline = result.get("baseline")
+    header = ["code", "name", "level", "value", "unit", "dataset", "year", "indicator",
+              "perspective", "breakdown", "products", "regions"]
+    if baseline:
+        header[4:4] = ["baseline_value", "difference"]
+        header.append("interventions")
+    context = [query["dataset"], query["year"], query["indicator"], query["perspective"], query["by"],
+               " ".join(query["products"]), " ".join(query["regions"])]
+    if baseline:
+        context.append("; ".join(intervention_spec(iv) for iv in query["interventions"]))
+    rows = [(r["code"], r["name"], r["level"], r["value"]) for r in result["rows"]]
+    rows.append(("", "Total of the selection", "", result["total"]))
+    base_values = [r["value"] for r in baseline["rows"]] + [baseline["total"]] if baseline else None
+    lines = []
+    for k, (code, name, level, value) in enumerate(rows):
+        extra = [base_values[k], value - base_values[k]] if baseline else []
+        lines.append([code, name, level, value, *extra, result["unit"], *context])
+    return csv_table(header, lines)
