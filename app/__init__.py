@@ -28,9 +28,9 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     from . import api, cli, errors, ownership, pages, realtime, scenarios, security, templating, web
-    from .realtime import routes as _  # noqa: F401  - the websocket route, registered below
     from .engine import Engine, Store
     from .extensions import db, migrate, sock
+    from .realtime import routes as _  # noqa: F401  - the websocket route, registered below
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))

@@ -124,9 +124,12 @@ def bars(rows: list[dict], unit: str, total: float, title: str, ident: str = "ch
         w = plot_w * abs(row["value"]) / span
         label = f"{row['code']} {row['name']}: {format_value(row['value'])} {unit} ({_share(row['value'], total)})"
         body.append(f'<g><title>{escape(label)}</title>'
-                    f'<text x="{label_w - 6}" y="{y + 14}" font-size="11" text-anchor="end">{escape(row["name"][:20])}</text>'
-                    f'<rect x="{x1:.1f}" y="{y + 3}" width="{max(w, 0.5):.1f}" height="{bar_h - 6}" fill="{PALETTE[3]}"/>'
-                    f'<text x="{label_w + plot_w + 6}" y="{y + 14}" font-size="10">{escape(format_value(row["value"]))}</text></g>')
+                    f'<text x="{label_w - 6}" y="{y + 14}" font-size="11" text-anchor="end">'
+                    f'{escape(row["name"][:20])}</text>'
+                    f'<rect x="{x1:.1f}" y="{y + 3}" width="{max(w, 0.5):.1f}" height="{bar_h - 6}" '
+                    f'fill="{PALETTE[3]}"/>'
+                    f'<text x="{label_w + plot_w + 6}" y="{y + 14}" font-size="10">'
+                    f'{escape(format_value(row["value"]))}</text></g>')
     return _svg(width, height, title, f"Bar chart of {len(rows)} rows in {unit}.", body, ident)
 
 
@@ -203,7 +206,8 @@ def _classes(values: list[float]) -> list[float]:
 
 def world_map(rows: list[dict], leaves: list[set[str]], unit: str, total: float, title: str,
               ident: str = "chart") -> str:
-    """Countries coloured by the value of the selected region that holds them (rest-of-world regions colour all theirs)."""
+    """Countries coloured by the value of the selected region that holds them (rest-of-world regions
+    colour all theirs)."""
     width, height = 2475, 1388
     values = [r["value"] for r in rows] or [0.0]
     bounds = _classes(values)
@@ -236,7 +240,8 @@ def world_map(rows: list[dict], leaves: list[set[str]], unit: str, total: float,
     for k, bound in enumerate(bounds):
         start = low if k == 0 else bounds[k - 1]
         body.append(f'<rect x="0" y="{25 + k * 64}" width="80" height="50" fill="{PALETTE[k]}" stroke="#333"/>'
-                    f'<text x="100" y="{65 + k * 64}">{escape(format_value(start))} – {escape(format_value(bound))}</text>')
+                    f'<text x="100" y="{65 + k * 64}">'
+                    f'{escape(format_value(start))} – {escape(format_value(bound))}</text>')
     body.append(f'<rect x="0" y="{25 + 5 * 64}" width="80" height="50" fill="{NO_DATA}" stroke="#333"/>'
                 f'<text x="100" y="{65 + 5 * 64}">not selected</text></g>')
     desc = (f"World map of {len(rows)} region rows in {unit}, five equal-interval classes; "

@@ -7,7 +7,6 @@ import io
 
 from .presenting import intervention_spec
 
-
 # What makes a spreadsheet read a cell as a formula, full-width forms included (some accept them);
 # and what some readers skip at the start of a cell before they look for one (OWASP, ASVS 1.2.10).
 FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,7 +15,7 @@ STATUSES = ("queued", "running", "done", "failed")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -31,14 +31,14 @@ class UTCDateTime(TypeDecorator):
 
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
             if dialect.name == "sqlite":
                 value = value.replace(tzinfo=None)  # one text format, so comparisons in SQL hold
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
@@ -110,7 +110,8 @@ class Job(db.Model):
         return max(0.0, (end - started).total_seconds())
 
     def to_api(self) -> dict:
-        return {"id": self.public_id, "number": self.number, "status": self.status, "query": self.query, "result": self.result,
+        return {"id": self.public_id, "number": self.number, "status": self.status, "query": self.query,
+                "result": self.result,
                 "error": self.error, "progress": self.progress,
                 "created_at": self.created_at.isoformat(),
                 "started_at": self.started_at and self.started_at.isoformat(),

@@ -83,7 +83,8 @@ def owned_job_or_404(public_id: str) -> Job:
 
 
 def address_key(address: str | None) -> str:
-    """The address a client is counted under (sockets, submissions, caps); IPv6 per /64, the block one subscriber usually holds."""
+    """The address a client is counted under (sockets, submissions, caps); IPv6 per /64, the block one
+    subscriber usually holds."""
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:

@@ -32,7 +32,7 @@ def indicator_of(dataset, code) -> dict:
 
 
 def describe(query: dict) -> str:
-    """The query in words, the way product.md defines each view."""
+    """The query in words: which footprint, of what selection, by product or region, in which year."""
     dataset = dataset_or_none(query["dataset"])
     indicator = indicator_of(dataset, query["indicator"])
     products = _names(dataset and dataset.products, query["products"])

@@ -76,7 +76,10 @@ def builder():
     elif action == "save":
         interventions, errors = validate(dataset, context["name"], rows)
         if not errors:
-            scenario = owned_scenario_or_404(scenario_id) if scenario_id is not None else Scenario(owner=current_owner())
+            if scenario_id is not None:
+                scenario = owned_scenario_or_404(scenario_id)
+            else:
+                scenario = Scenario(owner=current_owner())
             scenario.name, scenario.dataset = context["name"], dataset.name
             scenario.interventions = [iv.to_dict() for iv in interventions]
             db.session.add(scenario)

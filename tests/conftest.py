@@ -1,5 +1,8 @@
 """Fixtures: an app per test on a temporary store, and shared read-only datasets built once."""
 
+import os
+import subprocess
+import sys
 import threading
 from types import SimpleNamespace
 
@@ -99,3 +102,21 @@ def wait_for_js(page, expression: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{expression} still false after {timeout} s")
         time.sleep(0.05)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def flask(args, env, **kwargs):
+    """`flask --app wsgi ...` in a process of its own, from the project root."""
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi"] + args, env=env, cwd=ROOT, **kwargs)
+
+
+@pytest.fixture()
+def instance_env(shared_store, tmp_path):
+    """Settings for a process of the app on the shared store, with its own migrated database."""
+    env = {**os.environ, "RAMASCENE_STORE_PATH": str(shared_store.root),
+           "RAMASCENE_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "RAMASCENE_HUEY_PATH": str(tmp_path / "huey.sqlite3"), "RAMASCENE_SECRET_KEY": "process-test"}
+    assert flask(["db", "upgrade"], env, stderr=subprocess.DEVNULL).wait(timeout=60) == 0
+    return env

@@ -10,7 +10,8 @@ from .conftest import wait_for_js
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is missing (apt-get install -y chromium); .ci/run installs it")
+                                reason="Debian's chromium is missing (apt-get install -y chromium); "
+                                       ".ci/run installs it")
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +172,8 @@ def test_an_open_page_recovers_after_the_web_process_restarts(shared_store, tmp_
     server = serve()
     context = browser.new_context(base_url=f"http://127.0.0.1:{port}")
     page = context.new_page()
-    page.add_init_script("document.addEventListener('htmx:wsOpen', () => { window.opened = (window.opened || 0) + 1; });")
+    page.add_init_script("document.addEventListener('htmx:wsOpen', "
+                         "() => { window.opened = (window.opened || 0) + 1; });")
     try:
         page.goto("/")
         wait_for_js(page, "window.opened === 1")

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from app import create_app
-
 
 @pytest.fixture()
 def cli(shared_app):

@@ -8,9 +8,8 @@ import pandas as pd
 import pymrio
 import pytest
 
-from app.engine import Query
+from app.engine import Query, nace
 from app.engine.synth import synthetic_year
-from app.engine import nace
 
 from .conftest import SMALL_SYNTH
 

@@ -1,10 +1,8 @@
 """EXIOBASE 3 archives (3.8 and 3.9+ layouts, zipped and unpacked, pxp and ixi) and pymrio folders."""
 
-import json
 import zipfile
 
 import numpy as np
-import pandas as pd
 import pymrio
 import pytest
 

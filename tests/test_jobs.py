@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.engine import Query, Store
+from app.engine import Store
 from app.engine.synth import synthetic_source
 from app.extensions import db
 from app.models import Job

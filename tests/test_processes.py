@@ -1,11 +1,9 @@
 """The commands that run processes: `serve` (web + embedded worker) and a separate `worker`."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 
@@ -13,20 +11,7 @@ import pytest
 
 from app.perf.client import Session
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def flask(args, env, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi"] + args, env=env, cwd=ROOT, **kwargs)
-
-
-@pytest.fixture()
-def instance_env(shared_store, tmp_path):
-    env = {**os.environ, "RAMASCENE_STORE_PATH": str(shared_store.root),
-           "RAMASCENE_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "RAMASCENE_HUEY_PATH": str(tmp_path / "huey.sqlite3"), "RAMASCENE_SECRET_KEY": "process-test"}
-    assert flask(["db", "upgrade"], env, stderr=subprocess.DEVNULL).wait(timeout=60) == 0
-    return env
+from .conftest import flask
 
 
 def free_port() -> int:

@@ -5,7 +5,6 @@ import time
 
 from app.extensions import db
 from app.models import Job, utcnow
-
 from app.perf.client import Session
 
 QUERY = {"dataset": "demo", "indicator": "value_added", "perspective": "consumption", "by": "product",

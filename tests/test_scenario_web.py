@@ -94,9 +94,11 @@ def test_saved_scenario_runs_an_analysis_and_belongs_to_the_session(shared_app):
     assert "electricity (electricity) made in Total (TOTAL), delivered to the industries making manufactoring" in page
     rows_csv = list(csv.DictReader(io.StringIO(client.get(f"/analyses/{new_id}.csv").get_data(as_text=True))))
     assert rows_csv[0]["interventions"].startswith("product=electricity,origin=TOTAL,consumer=manufactoring")
-    assert float(rows_csv[0]["difference"]) == pytest.approx(float(rows_csv[0]["value"]) - float(rows_csv[0]["baseline_value"]))
+    first = rows_csv[0]
+    assert float(first["difference"]) == pytest.approx(float(first["value"]) - float(first["baseline_value"]))
     # editing keeps the id; the other session cannot delete it
-    edited = client.post("/scenarios/builder", data=builder_form("Less power, edited", rows[:1], "save", scenario_id=sid))
+    edited = client.post("/scenarios/builder",
+                         data=builder_form("Less power, edited", rows[:1], "save", scenario_id=sid))
     assert edited.status_code == 303 and edited.headers["Location"].endswith(sid)
     assert other.post(f"/scenarios/{sid}/delete").status_code == 404
     assert client.post(f"/scenarios/{sid}/delete").status_code == 303

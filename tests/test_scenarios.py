@@ -41,7 +41,8 @@ def dense_reference(dataset, year, interventions, indicator, perspective, by, pr
     else:
         x = np.linalg.solve(I_minus, Y.sum(axis=1))
         table = (s * x).reshape(R, P)
-    by_tree, other_tree = (dataset.products, dataset.regions) if by == "product" else (dataset.regions, dataset.products)
+    trees = (dataset.products, dataset.regions)
+    by_tree, other_tree = trees if by == "product" else trees[::-1]
     by_codes, other_codes = (products, regions) if by == "product" else (regions, products)
     other = other_tree.union(other_codes)
     out = []
@@ -193,5 +194,6 @@ def test_cli_interventions(shared_app, engine):
     assert data["baseline"]["rows"][0]["value"] != data["rows"][0]["value"]
     bad = cli.invoke(args=args[:-2] + ["--intervention", "product=food,origin=reg2,change=5"])
     assert bad.exit_code == 1 and "missing consumer, consumer_region" in bad.stderr
-    bad = cli.invoke(args=args[:-2] + ["--intervention", "product=food,origin=reg2,consumer=FD,consumer_region=reg1,change=lots"])
+    spec = "product=food,origin=reg2,consumer=FD,consumer_region=reg1,change=lots"
+    bad = cli.invoke(args=args[:-2] + ["--intervention", spec])
     assert bad.exit_code == 1 and "change 'lots' is not a number" in bad.stderr

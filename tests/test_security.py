@@ -31,7 +31,8 @@ def test_forms_need_the_csrf_token(shared_store, tmp_path):
     assert refused.status_code == 400 and "reload the page" in refused.get_data(as_text=True)
     other = app.test_client()
     other.get("/")
-    assert other.post("/analyses", data=MultiDict([*fields.items(multi=True), ("csrf_token", token)])).status_code == 400
+    forged = MultiDict([*fields.items(multi=True), ("csrf_token", token)])
+    assert other.post("/analyses", data=forged).status_code == 400
     fields.add("csrf_token", token)
     created = client.post("/analyses", data=fields)
     assert created.status_code == 303
@@ -207,7 +208,8 @@ def hostile_api_bodies():
                   [{**IV, "change_pct": -100.5}], [{**IV, "change_pct": "-10"}], [{**IV, "change_pct": True}],
                   [{**IV, "change_pct": None}], [{**IV, "change_pct": 1e309 if False else "Infinity"}],
                   [{**IV, "product": "nope"}], [{**IV, "origin": "../x"}], [{**IV, "consumer": "households"}],
-                  [{**IV, "consumer_region": "\x00"}], [{**IV, "extra": 1}], [{k: v for k, v in IV.items() if k != "origin"}],
+                  [{**IV, "consumer_region": "\x00"}], [{**IV, "extra": 1}],
+                  [{k: v for k, v in IV.items() if k != "origin"}],
                   [{**IV, "product": 5}], [{**IV, "change_pct": [1]}],
                   0, "", False, [{**IV, "consumer_region": ""}], [{**IV, "product": ""}], [{**IV, "origin": ""}],
                   [{**IV, "consumer": ""}], [{**IV, "change_pct": "1_000"}], [{**IV, "change_pct": "\u0665"}],
@@ -219,12 +221,16 @@ def hostile_api_bodies():
         add(f"extra {extra!r}", {**VALID, extra: 1})
     for raw in [b"", b"{", b"[", b"nul", b"{'a': 1}", b'{"dataset": "demo",}', b"\xff\xfe", b"{}", b"[]", b"null",
                 b"1", b'"demo"', b'{"dataset": "demo"} trailing', b"\x00" * 10,
-                b'{"dataset": "demo", "year": NaN, "indicator": "value_added", "perspective": "consumption", "by": "product"}',
-                b'{"dataset": "demo", "year": Infinity, "indicator": "value_added", "perspective": "consumption", "by": "product"}',
-                b'{"dataset": "demo", "year": -Infinity, "indicator": "value_added", "perspective": "consumption", "by": "product"}',
+                b'{"dataset": "demo", "year": NaN, '
+                b'"indicator": "value_added", "perspective": "consumption", "by": "product"}',
+                b'{"dataset": "demo", "year": Infinity, '
+                b'"indicator": "value_added", "perspective": "consumption", "by": "product"}',
+                b'{"dataset": "demo", "year": -Infinity, '
+                b'"indicator": "value_added", "perspective": "consumption", "by": "product"}',
                 json.dumps({**VALID, "interventions": [IV]}).replace("-10", "NaN").encode(),
                 json.dumps({**VALID, "interventions": [IV]}).replace("-10", "-Infinity").encode(),
-                b'{"dataset": "demo", "dataset": 5, "indicator": "value_added", "perspective": "consumption", "by": "product"}',
+                b'{"dataset": "demo", "dataset": 5, '
+                b'"indicator": "value_added", "perspective": "consumption", "by": "product"}',
                 b"[" * 5000 + b"]" * 5000]:
         add(f"raw {raw[:24]!r}", raw)
     # nested thousands deep (a RecursionError, once), at the top, inside products and inside interventions

@@ -1,9 +1,9 @@
 """Pages and fragments: the form, the no-JavaScript flow, htmx fragments, downloads, ownership."""
 
 import csv
-from html import unescape
 import io
 import re
+from html import unescape
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -184,10 +184,12 @@ def test_two_years_side_by_side_show_the_difference_per_row(client, engine):
             ("products", "A"), ("products", "D"), ("regions", "Europe")]
     first = submitted(client, base + [("year", "2011")])
     second = submitted(client, base + [("year", "2012")])
-    html = client.get(f"/analyses/{second}?side=b&against={first}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    html = client.get(f"/analyses/{second}?side=b&against={first}",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Difference: analysis 2 (2012) minus analysis 1 (2011)" in html
-    a = engine.answer(Query("small", "co2", "consumption", "product", year=2011, products=("A", "D"), regions=("Europe",)))
-    b = engine.answer(Query("small", "co2", "consumption", "product", year=2012, products=("A", "D"), regions=("Europe",)))
+    selection = {"products": ("A", "D"), "regions": ("Europe",)}
+    a = engine.answer(Query("small", "co2", "consumption", "product", year=2011, **selection))
+    b = engine.answer(Query("small", "co2", "consumption", "product", year=2012, **selection))
     from app.charts import format_value
     for ra, rb in zip(a.rows, b.rows):
         assert format_value(rb.value - ra.value) in html

@@ -19,7 +19,6 @@ from app.perf.client import Session, WebSocket
 from app.realtime.guard import INBOUND_MESSAGES_ALLOWED, normal_origin
 
 from .conftest import make_app, wait_for_js
-from .test_processes import instance_env  # noqa: F401 - a fixture
 
 QUERY = {"dataset": "demo", "indicator": "value_added", "perspective": "consumption", "by": "product"}
 
@@ -313,7 +312,8 @@ def test_a_refused_client_that_never_answers_holds_up_no_one_under_gunicorn(inst
 
     from wsproto.events import CloseConnection
 
-    from .test_processes import ROOT, free_port, wait_until_up
+    from .conftest import ROOT
+    from .test_processes import free_port, wait_until_up
 
     port = free_port()
     env = {**instance_env, "RAMASCENE_MAX_SOCKETS_PER_SESSION": "1"}

@@ -54,7 +54,8 @@ def load_command(url, users, analyses, dataset):
     from ..perf.load import run_load
 
     if not url.startswith(("http://127.", "http://localhost")):
-        raise click.BadParameter("load tests go to this machine only (http://127.x.x.x or localhost)", param_hint="--url")
+        raise click.BadParameter("load tests go to this machine only (http://127.x.x.x or localhost)",
+                                 param_hint="--url")
     click.echo(json.dumps(run_load(url, users, analyses, dataset), indent=1))
 
 

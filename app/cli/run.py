@@ -8,7 +8,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-
 KIND_OF_QUEUE = {"analyses": "analysis", "scenarios": "scenario"}  # --queue speaks of queues, tasks/ of job kinds
 
 

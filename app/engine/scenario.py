@@ -10,8 +10,8 @@ preconditioner instead. Either way the answer is checked by its residual against
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 import scipy.linalg

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DatasetError
-from .hierarchy import (EXIO3_REGIONS, MAX_LABEL, check_labels, exio3_product_codes, product_tree,
-                        region_tree)
+from .hierarchy import EXIO3_REGIONS, MAX_LABEL, check_labels, exio3_product_codes, product_tree, region_tree
 from .store import Source, SourceYear
 
 # pymrio's test system states no year; the demo files it under EXIOBASE's usual reference year.

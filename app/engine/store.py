@@ -18,9 +18,9 @@ import threading
 import time
 import uuid
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import scipy.linalg

@@ -109,11 +109,15 @@ def benchmark_interventions(dataset, rng, count: int) -> tuple:
 
 def _dense_reference(dataset, year: int, query, lu) -> np.ndarray:
     """The by-leaf view of the query from a dense LU factorisation of I - A' (the reference)."""
-    from ..engine.query import (consumption_by_product, consumption_by_region, production_by_product,
-                                production_by_region)
-    from ..engine.scenario import ScenarioSystem
-
     import scipy.linalg
+
+    from ..engine.query import (
+        consumption_by_product,
+        consumption_by_region,
+        production_by_product,
+        production_by_region,
+    )
+    from ..engine.scenario import ScenarioSystem
 
     system = ScenarioSystem(dataset, year, query.interventions)
     row = dataset.indicator_row[query.indicator]

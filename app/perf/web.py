@@ -7,9 +7,8 @@ import statistics
 import threading
 import time
 
-from werkzeug.serving import make_server
-
 import numpy as np
+from werkzeug.serving import make_server
 
 from .bench import benchmark_interventions
 from .client import Session
@@ -28,9 +27,9 @@ def page_weight(session: Session) -> dict:
 
 def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _: None,
                   interventions: int = 0) -> dict:
-    from tasks import start_consumers
-
     import logging
+
+    from tasks import start_consumers
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would drown the report
     app.config["SUBMIT_RATE_LIMIT"] = "100000 per minute"  # one session submitting fast is the point here

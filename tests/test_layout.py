@@ -1,0 +1,82 @@
+"""The house keeps its shape: ruff is clean, the import contracts hold, modules stay small and in a layer."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_LINES = 250  # outside app/engine/, whose modules are split by concept as they grow
+# outside the layers on purpose: the factory wires everything, and the realtime package's __init__
+# (publish) is what the job lifecycle calls, below the websocket route that shares its name
+UNLAYERED = {"app", "app.realtime", "app.engine"}
+
+
+def modules(folder: Path, package: str) -> list[str]:
+    names = []
+    for path in sorted(folder.rglob("*.py")):
+        parts = path.relative_to(folder).with_suffix("").parts
+        names.append(".".join([package, *parts[:-1]] if parts[-1] == "__init__" else [package, *parts]))
+    return names
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; "
+                           "lint_imports_command()", "--no-cache"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_ruff_is_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "app", "tasks", "tests", "wsgi.py"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_import_contracts_hold():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 kept, 0 broken" in result.stdout
+
+
+def test_every_module_is_in_a_layer():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
+    listed = {name.strip() for layer in layers for name in layer.split("|")}
+    found = modules(ROOT / "app", "app") + modules(ROOT / "tasks", "tasks")
+    outside = [m for m in found if m not in UNLAYERED and not any(m == n or m.startswith(n + ".") for n in listed)]
+    assert outside == []
+
+
+@pytest.mark.parametrize("module, line, contract", [
+    ("app/engine/numbers.py", "import flask  # noqa: F401\n", "The engine is maths and files"),
+    ("app/engine/numbers.py", "from app import jobs  # noqa: F401\n", "The engine is maths and files"),
+    ("app/pages.py", "import tasks  # noqa: F401\n", "The web layer never imports the consumers"),
+    ("app/models.py", "from app import pages  # noqa: F401\n", "Routes down to the engine, one way"),
+])
+def test_a_forbidden_import_breaks_a_contract(tmp_path, module, line, contract):
+    for name in ("app", "tasks"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / module
+    target.write_text(target.read_text() + line)
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout
+    broken = result.stdout.split("Broken contracts")[-1]
+    assert contract in broken and str(tmp_path) not in result.stderr
+
+
+def test_no_module_outside_the_engine_is_over_250_lines():
+    long = {}
+    for folder in (ROOT / "app", ROOT / "tasks"):
+        for path in folder.rglob("*.py"):
+            if (ROOT / "app" / "engine") in path.parents:
+                continue
+            lines = len(path.read_text().splitlines())
+            if lines > MAX_LINES:
+                long[str(path.relative_to(ROOT))] = lines
+    assert long == {}
