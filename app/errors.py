@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound, TooManyRequests, default_exceptions
 
 from .engine import EngineError
+from .web import is_htmx
 
 
 class QueueFull(TooManyRequests):
@@ -38,7 +39,7 @@ def error_response(status: int, message: str, field: str | None = None):
     """JSON for the API, a fragment for htmx, a page otherwise."""
     if wants_json():
         return jsonify({"error": message, "field": field}), status
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render_template("_announce.html", message=message), status
     return render_template("error.html", message=message), status
 
