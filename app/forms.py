@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .engine import EngineError, Query, QueryError
 from .engine.hierarchy import ROOT
-from .engine.scenario import FIELDS, FINAL_DEMAND, MAX_INTERVENTIONS, Intervention, check_interventions
+from .engine.interventions import FIELDS, FINAL_DEMAND, MAX_INTERVENTIONS, Intervention, check_interventions
 from .ownership import owned_scenarios
 from .parsing import FieldError, strict_int, strict_number
 from .web import default_dataset, engine

@@ -7,8 +7,8 @@ that body against, so the two cannot drift apart. Every bound in it is the engin
 from __future__ import annotations
 
 from .engine.hierarchy import ROOT
+from .engine.interventions import FINAL_DEMAND, MAX_CHANGE_PCT, MAX_INTERVENTIONS, MIN_CHANGE_PCT
 from .engine.query import BREAKDOWNS, MAX_NODES, PERSPECTIVES
-from .engine.scenario import FINAL_DEMAND, MAX_CHANGE_PCT, MAX_INTERVENTIONS, MIN_CHANGE_PCT
 from .models import PUBLIC_ID_PATTERN, STATUSES
 
 CODE = {"type": "string", "minLength": 1}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from . import charts
 from .engine import EngineError
-from .engine.hierarchy import EXIO3_REGIONS
-from .engine.scenario import FINAL_DEMAND
+from .engine.classifications import EXIO3_REGIONS
+from .engine.interventions import FINAL_DEMAND
 from .web import engine
 
 PERSPECTIVE_WORDS = {"consumption": "Consumption-based", "production": "Production-based"}

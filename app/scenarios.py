@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from . import jobs
+from .engine.interventions import MAX_INTERVENTIONS
 from .engine.query import Query
-from .engine.scenario import MAX_INTERVENTIONS
 from .extensions import db
 from .forms import blank_intervention, builder_context, rows_from_form, validate
 from .models import Scenario

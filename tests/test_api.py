@@ -6,7 +6,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from app.api import MAX_DEPTH
-from app.engine.scenario import MAX_CHANGE_PCT
+from app.engine.interventions import MAX_CHANGE_PCT
 
 from .conftest import make_app
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from app.engine import Store
+from app.engine.compiling import Source, SourceYear
 from app.engine.hierarchy import flat_tree
-from app.engine.store import Source, SourceYear
 from app.exports import spreadsheet_safe
 
 from .conftest import make_app

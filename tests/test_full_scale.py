@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.engine import Engine, Query, Store
-from app.engine.hierarchy import EXIO3_REGIONS
+from app.engine.classifications import EXIO3_REGIONS
 from app.engine.sources import import_source
 
 from .exiobase_archives import write_exiobase_archive

@@ -3,7 +3,8 @@
 import country_converter as coco
 import pandas as pd
 
-from app.engine.hierarchy import EXIO3_REGIONS, Tree, _exio3_classification, product_tree, region_tree
+from app.engine.classifications import EXIO3_REGIONS, _exio3_classification, product_tree, region_tree
+from app.engine.hierarchy import Tree
 
 
 def test_country_converter_reads_namibia_with_the_installed_pandas():

@@ -13,9 +13,9 @@ import pymrio
 import pytest
 
 from app.engine import DatasetError, Engine, Query, Store
+from app.engine.compiling import Source, SourceYear
 from app.engine.hierarchy import ROOT, Tree, flat_tree
 from app.engine.sources import from_pymrio, import_source
-from app.engine.store import Source, SourceYear
 from app.engine.synth import INDICATORS, synthetic_source
 
 PROJECT = Path(__file__).resolve().parent.parent

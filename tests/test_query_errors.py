@@ -108,7 +108,7 @@ SPEC = "product=food,origin=reg1,consumer=FD,consumer_region=reg1,change={}"
                                     ".5", "", "9" * 40])
 def test_the_command_line_change_is_a_plain_decimal(change):
     """As in the scenario builder's form: float() would take 1_000, Arabic-Indic digits and nan."""
-    from app.engine.scenario import Intervention
+    from app.engine.interventions import Intervention
 
     with pytest.raises(QueryError) as caught:
         Intervention.parse(SPEC.format(change), 2)
@@ -118,6 +118,6 @@ def test_the_command_line_change_is_a_plain_decimal(change):
 
 @pytest.mark.parametrize("change, value", [("-20", -20.0), ("12.5", 12.5), (" 3 ", 3.0), ("1e3", 1000.0)])
 def test_the_command_line_change_takes_what_people_type(change, value):
-    from app.engine.scenario import Intervention
+    from app.engine.interventions import Intervention
 
     assert Intervention.parse(SPEC.format(change), 0).change_pct == value

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from app.engine import Query, QueryError
-from app.engine.scenario import Intervention, ScenarioError
+from app.engine.interventions import Intervention
+from app.engine.scenario import ScenarioError
 
 VIEWS = [("consumption", "product"), ("consumption", "region"), ("production", "region"),
          ("production", "product")]

@@ -85,7 +85,7 @@ def test_verify_checks_identities_not_only_checksums(tmp_path):
     x = np.load(x_path)
     np.save(x_path, x * 1.01)
     manifest = json.loads(manifest_path.read_text())
-    from app.engine.store import _sha256
+    from app.engine.manifest import _sha256
     manifest["years"]["2011"]["arrays"]["x"]["sha256"] = _sha256(x_path)
     manifest_path.write_text(json.dumps(manifest))
     problems = store.verify("s")
@@ -115,8 +115,8 @@ def test_dataset_names_cannot_escape_the_store(tmp_path, name):
 
 
 def test_a_singular_system_is_refused(tmp_path):
+    from app.engine.compiling import Source, SourceYear
     from app.engine.hierarchy import flat_tree
-    from app.engine.store import Source, SourceYear
 
     A = np.array([[0.5, 0.5], [0.5, 0.5]])  # column sums of one: I - A is singular
     source = Source(regions=["r"], products=["a", "b"], region_tree=flat_tree(["r"]),

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from app.engine import DatasetError, Engine, EngineError, Query, Store
+from app.engine import compiling as compiling_module
+from app.engine import manifest as manifest_module
 from app.engine import store as store_module
 from app.engine.errors import DatasetDamaged
 from app.engine.hierarchy import ROOT
@@ -134,9 +136,9 @@ def test_a_file_truncated_while_mapped_is_refused_without_a_bus_error(store):
 
 def test_checksums_are_taken_once_per_process_not_per_query(store, monkeypatch):
     hashed = []
-    real = store_module._hash_open_file
-    monkeypatch.setattr(store_module, "_hash_open_file", lambda f: hashed.append(f.name) or real(f))
-    monkeypatch.setattr(store_module, "_verified", {})
+    real = manifest_module._hash_open_file
+    monkeypatch.setattr(manifest_module, "_hash_open_file", lambda f: hashed.append(f.name) or real(f))
+    monkeypatch.setattr(manifest_module, "_verified", {})
     engine = Engine(store)
     for perspective in ("consumption", "production"):
         for by in ("product", "region"):
@@ -295,7 +297,7 @@ def test_a_version_failing_its_identities_is_not_switched_in(store, monkeypatch)
     def wrong_multipliers(src, folder, *args, **kwargs):
         arrays = real(src, folder, *args, **kwargs)
         M = np.load(folder / "M.npy") * 1.1  # written whole, with its checksum, but not S L
-        arrays["M"] = store_module._save(folder, "M", M)
+        arrays["M"] = compiling_module._save(folder, "M", M)
         return arrays
     monkeypatch.setattr(store_module, "compile_year", wrong_multipliers)
     before = store.open("a").manifest

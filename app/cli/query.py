@@ -44,7 +44,7 @@ def format_result(result, fmt: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table", show_default=True)
 def query_command(dataset, year, indicator, perspective, by, products, regions, interventions, fmt):
     """Answer one analysis query (optionally under a scenario) and print the result."""
-    from ..engine.scenario import MAX_INTERVENTIONS, Intervention
+    from ..engine.interventions import MAX_INTERVENTIONS, Intervention
 
     try:
         if len(interventions) > MAX_INTERVENTIONS:

@@ -10,10 +10,12 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from .dataset import Dataset
 from .errors import DatasetError, QueryError
 from .hierarchy import ROOT
-from .scenario import MAX_INTERVENTIONS, Intervention, ScenarioSystem, check_interventions
-from .store import Dataset, Store, check_name
+from .interventions import MAX_INTERVENTIONS, Intervention, check_interventions
+from .scenario import ScenarioSystem
+from .store import Store, check_name
 
 PERSPECTIVES = ("consumption", "production")
 BREAKDOWNS = ("product", "region")

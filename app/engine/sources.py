@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .classifications import EXIO3_REGIONS, exio3_product_codes, product_tree, region_tree
+from .compiling import Source, SourceYear
 from .errors import DatasetError
-from .hierarchy import EXIO3_REGIONS, MAX_LABEL, check_labels, exio3_product_codes, product_tree, region_tree
-from .store import Source, SourceYear
+from .hierarchy import MAX_LABEL, check_labels
 
 # pymrio's test system states no year; the demo files it under EXIOBASE's usual reference year.
 DEMO_YEAR = 2011

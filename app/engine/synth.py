@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import nace
+from .classifications import EXIO3_REGIONS, _exio3_classification, product_tree, region_tree
+from .compiling import Source, SourceYear
 from .errors import DatasetError
-from .hierarchy import EXIO3_REGIONS, _exio3_classification, product_tree, region_tree
-from .store import Source, SourceYear
 
 # GWP100 factors of IPCC AR5, the ones EXIOBASE 3's GHG characterisation uses.
 GWP100 = {"co2": 1.0, "ch4": 28.0, "n2o": 265.0}

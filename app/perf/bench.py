@@ -97,7 +97,7 @@ def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool 
 def benchmark_interventions(dataset, rng, count: int) -> tuple:
     """count interventions of the benchmark's kind: one product from all origins, consumed by one
     sector in one region, or (every fifth) by one region's final demand; each -20 %."""
-    from ..engine.scenario import Intervention
+    from ..engine.interventions import Intervention
 
     products, regions = dataset.products.leaf_codes(), dataset.regions.leaf_codes()
     out = []
@@ -135,7 +135,8 @@ def _dense_reference(dataset, year: int, query, lu) -> np.ndarray:
 
 def _changed_a(dataset, year: int, interventions) -> np.ndarray:
     """A' as a dense matrix, built directly from the interventions."""
-    from ..engine.scenario import FINAL_DEMAND, cell_indices
+    from ..engine.interventions import FINAL_DEMAND
+    from ..engine.scenario import cell_indices
 
     A = np.array(dataset.array(year, "A"))
     for iv in interventions:
@@ -149,7 +150,7 @@ def _scenarios(engine: Engine, dataset, year: int, repeats: int, log) -> dict:
     """Median time of scenario queries, their error against a dense solve, and one full re-inversion."""
     import scipy.linalg
 
-    from ..engine.scenario import Intervention
+    from ..engine.interventions import Intervention
 
     rng = np.random.default_rng(1)
     indicator = next((i["code"] for i in dataset.indicators if i["code"] == "ghg"), dataset.indicators[0]["code"])

@@ -1,0 +1,145 @@
+"""Compiling a source: the Source it is read into, its checks, each year written as .npy files with sha256."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+
+from .errors import DatasetError
+from .hierarchy import Tree, check_indicators, check_labels
+from .manifest import _sha256, _signature, _verified
+
+SPARSE_DENSITY = 0.4  # below this share of nonzeros A is also stored in CSR form
+
+
+@dataclass
+class SourceYear:
+    """One year of an MRIO system as read from its source, before compiling."""
+
+    year: int
+    A: np.ndarray                 # n x n technical coefficients
+    Y: np.ndarray                 # n x regions, final-demand categories summed per region
+    x: np.ndarray | None = None   # n total output; L @ Y.sum(1) when absent
+    F: np.ndarray | None = None   # k x n extension flows, or
+    S: np.ndarray | None = None   # k x n extension coefficients
+    F_Y: np.ndarray | None = None  # k x regions direct final-demand flows
+    origin: str = ""
+
+
+@dataclass
+class Source:
+    """A whole dataset to compile: labels, indicators and a loader per year."""
+
+    regions: list[str]
+    products: list[str]
+    region_tree: list[dict]
+    product_tree: list[dict]
+    indicators: list[dict]  # {code, name, unit, parent, group}
+    years: list[tuple[int, Callable[[], SourceYear]]]
+    description: str = ""
+
+
+def check_source(source: Source) -> None:
+    """Everything about a source but its numbers, checked before anything is written."""
+    check_labels("regions", source.regions)
+    check_labels("products", source.products)
+    check_indicators(source.indicators)
+    for kind, records, labels in (("regions", source.region_tree, source.regions),
+                                  ("products", source.product_tree, source.products)):
+        if Tree(records, kind).leaf_codes() != list(labels):
+            raise DatasetError(kind, labels, f"the leaves of the {kind[:-1]} tree are not the {kind} "
+                               "in their order")
+    years = [year for year, _ in source.years]
+    if not years:
+        raise DatasetError("years", years, "give at least one year")
+    for year in years:
+        if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+            raise DatasetError("years", year, f"year {year!r} is not a whole number from 1 to 9999")
+    if len(set(years)) != len(years):
+        raise DatasetError("years", years, "a year is given twice")
+
+
+def _save(folder: Path, key: str, array: np.ndarray) -> dict:
+    path = folder / f"{key}.npy"
+    with open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+        f.flush()
+        os.fsync(f.fileno())
+    sha = _sha256(path)  # of the file as written, read back
+    _verified[_signature(os.stat(path))] = sha
+    return {"shape": list(array.shape), "dtype": str(array.dtype), "sha256": sha}
+
+
+def _check_finite(year: int, key: str, array: np.ndarray) -> None:
+    if not np.isfinite(array).all():
+        raise DatasetError("data", f"{year}/{key}", f"{key} of {year} holds NaN or infinite values")
+
+
+def compile_year(src: SourceYear, folder: Path, n_regions: int, n_products: int, n_indicators: int,
+                 log: Callable[[str], None] = lambda _: None) -> dict:
+    """Check one year, compute L, x, S and M = S L once, and write every array to folder."""
+    n = n_regions * n_products
+    year = src.year
+    expected = {"A": (n, n), "Y": (n, n_regions), "x": (n,), "F": (n_indicators, n),
+                "S": (n_indicators, n), "F_Y": (n_indicators, n_regions)}
+    for key, shape in expected.items():
+        value = getattr(src, key)
+        if value is not None:
+            if value.shape != shape:
+                raise DatasetError("data", f"{year}/{key}",
+                                   f"{key} of {year} has shape {value.shape}, expected {shape}")
+            _check_finite(year, key, value)
+    if src.F is None and src.S is None:
+        raise DatasetError("data", f"{year}", f"{year} has no extension data (F or S)")
+    folder.mkdir(parents=True)
+    arrays = {"A": _save(folder, "A", src.A), "Y": _save(folder, "Y", src.Y)}
+    nonzero = np.count_nonzero(src.A)
+    if nonzero <= SPARSE_DENSITY * src.A.size:
+        # scenarios check every answer against A itself: A in CSR makes that check cheap
+        sparse = scipy.sparse.csr_matrix(src.A)
+        for key, part in (("A_data", sparse.data), ("A_indices", sparse.indices), ("A_indptr", sparse.indptr)):
+            arrays[key] = _save(folder, key, part)
+        del sparse
+
+    log(f"{year}: Leontief inverse of a {n} x {n} system")
+    i_minus_a = np.negative(src.A, dtype=np.float64)
+    i_minus_a[np.diag_indices(n)] += 1.0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+            L = scipy.linalg.inv(i_minus_a, overwrite_a=True, check_finite=False)
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError) as exc:
+        raise DatasetError("data", f"{year}/A", f"I - A of {year} cannot be inverted: {exc}") from None
+    del i_minus_a
+    # A probe instead of the full (I - A) L = I product: O(n^2) rather than O(n^3).
+    probe = np.random.default_rng(0).random(n)
+    l_probe = L @ probe
+    residual = np.abs(l_probe - src.A @ l_probe - probe).max()
+    if not np.isfinite(residual) or residual > 1e-8 * max(1.0, np.abs(l_probe).max()):
+        raise DatasetError("data", f"{year}/A", f"I - A of {year} is singular or too badly "
+                           f"conditioned to invert (residual {residual:.3g})")
+    arrays["L"] = _save(folder, "L", L)
+    # scenarios read columns of L: stored once more transposed, they are rows too
+    arrays["LT"] = _save(folder, "LT", L.T)
+    arrays["l1"] = _save(folder, "l1", L.sum(axis=1))
+
+    x = src.x if src.x is not None else L @ src.Y.sum(axis=1)
+    arrays["x"] = _save(folder, "x", x)
+    if src.S is not None:
+        S = src.S
+    else:
+        S = np.divide(src.F, x, out=np.zeros_like(src.F, dtype=np.float64), where=x != 0)
+    arrays["S"] = _save(folder, "S", S)
+    log(f"{year}: multipliers for {n_indicators} indicators")
+    arrays["M"] = _save(folder, "M", S @ L)
+    del L
+    if src.F_Y is not None:
+        arrays["F_Y"] = _save(folder, "F_Y", src.F_Y)
+    return arrays
