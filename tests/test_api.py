@@ -434,3 +434,13 @@ def test_a_long_list_of_distinct_mixed_values_is_refused_quickly(api):
     response = raw_post(api, json.dumps({**QUERY, "products": products}, separators=(",", ":")))
     assert response.status_code == 422 and response.get_json()["field"] == "products"
     assert time.perf_counter() - started < 2
+
+
+def test_an_error_anywhere_is_json_for_a_client_that_prefers_json(client):
+    missing = "/analyses/" + "0" * 32
+    as_json = client.get(missing, headers={"Accept": "application/json"})
+    assert as_json.status_code == 404 and as_json.get_json() == {"error": "not found", "field": None}
+    as_page = client.get(missing, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert as_page.status_code == 404 and as_page.mimetype == "text/html" and "not found" in as_page.get_data(True)
+    bad_id = client.get("/?a=nope", headers={"Accept": "application/json"})
+    assert bad_id.status_code == 400 and bad_id.get_json()["error"] == "a must be the id of one of your analyses"
