@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import flask_migrate
@@ -60,12 +61,12 @@ def client(shared_app):
     return shared_app.test_client()
 
 
-@pytest.fixture()
-def live_server(shared_store, tmp_path):
-    """The app served over real HTTP and websockets with an embedded worker, as `make run` does."""
+@contextmanager
+def serving(store_root, tmp_path):
+    """The app on a store, served over real HTTP and websockets with an embedded worker, as `make run` does."""
     from tasks import start_consumers
 
-    app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, WEBSOCKET_POLL_SECONDS=0.25,
+    app = make_app(store_root, tmp_path, HUEY_IMMEDIATE=False, WEBSOCKET_POLL_SECONDS=0.25,
                    WTF_CSRF_ENABLED=True)
     consumers = start_consumers(app, workers=2)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -76,6 +77,29 @@ def live_server(shared_store, tmp_path):
     finally:
         server.shutdown()
         consumers.stop()
+
+
+@pytest.fixture()
+def live_server(shared_store, tmp_path):
+    """demo and small, served as `make run` does."""
+    with serving(shared_store.root, tmp_path) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def exio_store(tmp_path_factory) -> Store:
+    """EXIOBASE's size and labels (49 regions x 200 products, one year, seeded numbers): the size users
+    work at. Compiled once per run (about a minute), only when a test asks for it."""
+    store = Store(tmp_path_factory.mktemp("exio-store"))
+    store.write("exio", synthetic_source([2011], 49, 200, seed=1))
+    return store
+
+
+@pytest.fixture()
+def exio_server(exio_store, tmp_path):
+    """The 49 x 200 dataset served as `make run` does."""
+    with serving(exio_store.root, tmp_path) as server:
+        yield server
 
 
 @pytest.fixture()
