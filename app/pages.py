@@ -94,7 +94,7 @@ def download_svg(job_id: str):
     job = owned_job_or_404(job_id)
     if job.result is None:
         abort(404)
-    svg = presenting.chart(job.query, job.result, f"chart-{job.public_id}")
+    svg = presenting.chart(job.query, job.result, f"chart-{job.public_id}", standalone=True)
     return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml",
                     headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.number}.svg"'})
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask import url_for
+
 from . import charts
+from .charts import basemap
 from .engine import EngineError
 from .engine.classifications import EXIO3_REGIONS
 from .engine.interventions import FINAL_DEMAND
@@ -59,17 +62,29 @@ def title(query: dict) -> str:
             f"{query['dataset']} {query['year']}")
 
 
-def chart(query: dict, result: dict, ident: str = "chart") -> str:
-    """A treemap by product; a world map for EXIOBASE regions; bars for other regions."""
+def chart(query: dict, result: dict, ident: str = "chart", standalone: bool = False) -> str:
+    """A treemap by product (nested by the product tree); a world map for EXIOBASE regions; bars for
+    other regions. standalone: a file of its own (the download), carrying the map outlines itself."""
     heading = title(query)
-    if query["by"] == "product":
-        return charts.treemap(result["rows"], result["unit"], result["total"], heading, ident)
     dataset = dataset_or_none(query["dataset"])
+    rows, unit, total = result["rows"], result["unit"], result["total"]
+    if query["by"] == "product":
+        tree = dataset.products if dataset is not None else None
+        return charts.treemap(rows, unit, total, heading, ident, tree=tree, standalone=standalone)
     if dataset is not None and set(dataset.regions.leaf_codes()) <= set(EXIO3_REGIONS):
         codes = dataset.regions.leaf_codes()
-        leaves = [{codes[i] for i in dataset.regions[r["code"]].leaves} for r in result["rows"]]
-        return charts.world_map(result["rows"], leaves, result["unit"], result["total"], heading, ident)
-    return charts.bars(result["rows"], result["unit"], result["total"], heading, ident)
+        leaves = [{codes[i] for i in dataset.regions[r["code"]].leaves} for r in rows]
+        href = None if standalone else _static_url(basemap.ASSET)
+        return charts.world_map(rows, leaves, unit, total, heading, ident, outlines_href=href)
+    return charts.bars(rows, unit, total, heading, ident, standalone=standalone)
+
+
+def _static_url(filename: str) -> str:
+    """The static file's URL (fingerprinted where the app does so); its plain path outside a request."""
+    try:
+        return url_for("static", filename=filename)
+    except RuntimeError:
+        return f"/static/{filename}"
 
 
 def comparison(a: dict, b: dict) -> list[dict] | None:
