@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import palette
-from .svg import FONT, SMALL, document, escape, fits, format_value, share, text
+from .svg import FONT, document, escape, fits, format_value, share, text
 
 
 def bars(rows: list[dict], unit: str, total: float, title: str, ident: str = "chart",
@@ -28,7 +28,7 @@ def bars(rows: list[dict], unit: str, total: float, title: str, ident: str = "ch
                     + f'<rect x="{x1:.1f}" y="{y + 4}" width="{max(w, 0.5):.1f}" height="{bar_h - 8}" '
                       f'fill="{palette.FLAT}"/>\n'
                     + text(label_w + plot_w + 8, y + 18,
-                           f"{format_value(row['value'])} {unit} ({share(row['value'], total)})", SMALL)
+                           f"{format_value(row['value'])} {unit} ({share(row['value'], total)})", FONT)
                     + "</g>\n")
     return document(width, height, title, f"Bar chart of {len(rows)} rows in {unit}.", body, ident,
                     standalone=standalone)

@@ -9,8 +9,7 @@ import re
 # XML 1.0 holds no C0 control character but tab, LF and CR, nor U+FFFE, U+FFFF or lone surrogates:
 # one of them in a label would make the SVG download unreadable
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-FONT = 14      # chart text in user units; charts.css keeps a user unit at >= 0.86 px, so text >= 12 px
-SMALL = 13
+FONT = 14  # chart text in user units; charts.css keeps a user unit at >= 0.86 px on screen: text >= 12 px
 CHAR_WIDTH = 0.56  # of the font size: a system sans-serif's average glyph, for fitting labels
 
 
@@ -25,6 +24,17 @@ def format_value(value: float) -> str:
     if abs(value) >= 1e4:
         return f"{value:,.0f}"
     return f"{value:.4g}"
+
+
+SCALES = [(1e12, "trillion"), (1e9, "billion"), (1e6, "million")]
+
+
+def compact(value: float) -> str:
+    """A number short enough for a legend: 3.64 trillion, 512,300, 0.0123."""
+    for size, word in SCALES:
+        if abs(value) >= size:
+            return f"{value / size:.3g} {word}"
+    return format_value(value)
 
 
 def share(value: float, total: float) -> str:
@@ -51,21 +61,24 @@ def text(x: float, y: float, content: str, size: int = FONT, cls: str = "", anch
 
 def chip(x: float, y: float, lines: list[str], size: int = FONT, bold: bool = False) -> str:
     """Text on a patch of the page's background, so it reads on any fill in either theme."""
-    width = max(len(line) for line in lines) * size * CHAR_WIDTH + 6
-    height = len(lines) * (size + 3) + 3
+    _, _, width, height = chip_box(x, y, lines, size, bold)
     weight = ' font-weight="600"' if bold else ""
     out = [f'<rect class="chip" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height}" fill="#fff" '
            f'fill-opacity="0.9"/>',
            f'<text x="{x + 3:.1f}" y="{y + size:.1f}" font-size="{size}" fill="currentColor"{weight}>']
     for k, line in enumerate(lines):
         dy = "" if k == 0 else f' x="{x + 3:.1f}" dy="{size + 3}"'
-        out.append(f"<tspan{dy}>{escape(line)}</tspan>")
+        # a space ends every line but the last: text browsers run the lines together otherwise
+        gap = " " if k < len(lines) - 1 else ""
+        out.append(f"<tspan{dy}>{escape(line)}{gap}</tspan>")
     out.append("</text>\n")
     return "".join(out)
 
 
-def chip_box(x: float, y: float, lines: list[str], size: int = FONT) -> tuple[float, float, float, float]:
-    return (x, y, max(len(line) for line in lines) * size * CHAR_WIDTH + 6, len(lines) * (size + 3) + 3)
+def chip_box(x: float, y: float, lines: list[str], size: int = FONT, bold: bool = False) -> tuple:
+    """(x, y, width, height) of a chip's patch; bold glyphs are a tenth wider."""
+    width = max(len(line) for line in lines) * size * CHAR_WIDTH * (1.1 if bold else 1.0) + 6
+    return (x, y, width, len(lines) * (size + 3) + 3)
 
 
 def document(width: int, height: int, title: str, desc: str, body: list[str], ident: str,

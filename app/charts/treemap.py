@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from . import palette
 from .layout import squarify
-from .svg import FONT, SMALL, chip, chip_box, document, escape, fits, format_value, share, text
+from .svg import FONT, chip, chip_box, document, escape, fits, format_value, share, text
 
-WIDTH, HEIGHT = 1000, 560
+WIDTH, HEIGHT = 1000, 600
 TINY = 0.002  # of the chart's area: smaller cells of one group are summed into one
 
 
@@ -114,7 +114,7 @@ def treemap(rows: list[dict], unit: str, total: float, title: str, ident: str = 
     drawn = sum(c.value for c in top)
     scale = 1 / drawn if drawn > 0 else 0.0
     colours = _colours(top)
-    body, boxes, leaves, nested = ['<g class="cells">\n'], [], [], []
+    cells, groups, labels, boxes, nested = [], [], [], [], []
 
     def place(cell: Cell, x, y, w, h, depth: int) -> None:
         label = f"{cell.code} {cell.name}".strip() if cell.kind in ("row", "section") else cell.name
@@ -122,31 +122,36 @@ def treemap(rows: list[dict], unit: str, total: float, title: str, ident: str = 
         if cell.children:
             if cell.kind == "row":
                 nested.append(cell)
+            # a group's name first, so its members' labels make way for it
+            _label(labels, boxes, x, y, w, h, [fits(label, w / 1.1 - 10) or "", share(cell.value, total)], bold=True)
             held = _sum_tiny(cell.children, scale, f"of {cell.name}")
             for i, x1, y1, w1, h1 in squarify(list(enumerate(c.value for c in held)), x, y, w, h):
                 place(held[i], x1, y1, w1, h1, depth + 1)
-            body.append(f'<rect class="group" x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" '
-                        f'fill="none" stroke="currentColor" stroke-width="{3 if depth == 0 else 2}">'
-                        f'<title>{escape(words)}</title></rect>\n')
-            _label(body, boxes, x, y, w, h, [fits(label, w - 8) or "", share(cell.value, total)], bold=True)
+            groups.append(f'<rect class="group" x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" height="{h:.2f}" '
+                          f'fill="none" stroke="currentColor" stroke-width="{max(1, 3 - depth)}">'
+                          f'<title>{escape(words)}</title></rect>\n')
             return
-        leaves.append((w * h, cell))
-        rest = cell.kind == "rest"
-        fill = "none" if rest else colours.get(cell.section, palette.FLAT)
-        dash = ' stroke-dasharray="6 4" stroke="currentColor"' if rest else ' stroke="#fff"'
-        body.append(f'<rect class="cell{" rest" if rest else ""}" x="{x:.2f}" y="{y:.2f}" width="{w:.2f}" '
-                    f'height="{h:.2f}" fill="{fill}"{dash} stroke-width="1"><title>{escape(words)}</title></rect>\n')
-        name = fits(cell.name, w - 8)
+        colour = colours.get(cell.section, palette.FLAT)
+        if cell.kind == "rest":  # part of a selected group: its section's colour, faint, and dashed
+            paint = (f'fill="{colour if cell.section else "none"}" fill-opacity="0.2" stroke="currentColor" '
+                     f'stroke-dasharray="6 4"')
+        else:
+            paint = f'fill="{colour}" stroke="#fff"'
+        cells.append(f'<rect class="cell{" rest" if cell.kind == "rest" else ""}" x="{x:.4f}" y="{y:.4f}" '
+                     f'width="{w:.4f}" height="{h:.4f}" {paint} stroke-width="1">'
+                     f'<title>{escape(words)}</title></rect>\n')
+        name = fits(cell.name, w - 16)
         if name:
-            _label(body, boxes, x, y, w, h, [name + ":", share(cell.value, total)])
+            _label(labels, boxes, x, y, w, h, [name + ":", share(cell.value, total)])
 
     for i, x, y, w, h in squarify(list(enumerate(c.value for c in top)), 0, 0, WIDTH, HEIGHT):
         place(top[i], x, y, w, h, 0)
-    body.append("</g>\n")
-    legend, legend_h = _legend(top, colours, nested, unit, total)
+    body = ['<g class="cells">\n', *cells, *groups, "</g>\n<g class=\"labels\">\n", *labels, "</g>\n"]
+    legend, legend_h = _legend(top, colours, nested, total)
     skipped = sum(1 for r in rows if r["value"] <= 0)
     desc = (f"Treemap of {len(rows)} product rows in {unit}, area proportional to the value, "
-            f"grouped and coloured by section.")
+            f"grouped and coloured by section; shares are of the selection's total, "
+            f"{format_value(total)} {unit}.")
     if nested:
         desc += " A selected group is drawn around its selected members; its share includes theirs."
     if skipped:
@@ -154,26 +159,25 @@ def treemap(rows: list[dict], unit: str, total: float, title: str, ident: str = 
     return document(WIDTH, HEIGHT + legend_h, title, desc, body + legend, ident, standalone=standalone)
 
 
-def _label(body, boxes, x, y, w, h, lines, bold=False) -> None:
+def _label(out, boxes, x, y, w, h, lines, bold=False) -> None:
     """A label in the cell's top-left corner, moved down past labels already there; left out if it
     does not fit."""
     lines = [line for line in lines if line]
-    size = FONT if bold else SMALL
     ly = y + 2
     for _ in range(4):
-        bx, by, bw, bh = chip_box(x + 2, ly, lines, size)
+        bx, by, bw, bh = chip_box(x + 2, ly, lines, FONT, bold)
         if bw > w - 4 or by + bh > y + h - 2:
             return
         clash = next((b for b in boxes if bx < b[0] + b[2] and b[0] < bx + bw and by < b[1] + b[3]
                       and b[1] < by + bh), None)
         if clash is None:
             boxes.append((bx, by, bw, bh))
-            body.append(chip(x + 2, ly, lines, size, bold))
+            out.append(chip(x + 2, ly, lines, FONT, bold))
             return
         ly = clash[1] + clash[3] + 1
 
 
-def _legend(top, colours, nested, unit, total) -> tuple[list[str], int]:
+def _legend(top, colours, nested, total) -> tuple[list[str], int]:
     """Swatches for the coloured sections, and how the shares relate."""
     sections: dict[str, tuple[str, float]] = {}
 
@@ -189,7 +193,7 @@ def _legend(top, colours, nested, unit, total) -> tuple[list[str], int]:
     for cell in top:
         walk(cell)
     out, y = ['<g class="legend">\n'], HEIGHT + 12
-    entries = [(colours[s], f"{s} {name}: {share(v, total)}") for s, (name, v) in
+    entries = [(colours[s], f"{fits(f'{s} {name}', 400)}: {share(v, total)}") for s, (name, v) in
                sorted(sections.items(), key=lambda kv: -kv[1][1]) if colours.get(s) != palette.OTHER_SECTIONS]
     others = [s for s in sections if colours.get(s) == palette.OTHER_SECTIONS]
     if others:
@@ -200,12 +204,14 @@ def _legend(top, colours, nested, unit, total) -> tuple[list[str], int]:
         x, yy = (k % 2) * 500, y + (k // 2) * 22
         extra = ' stroke="currentColor" stroke-dasharray="4 3"' if colour == "none" else ""
         out.append(f'<rect x="{x}" y="{yy}" width="16" height="16" fill="{colour}"{extra}/>\n')
-        out.append(text(x + 22, yy + 13, fits(words, 470) or words[:40], FONT))
+        out.append(text(x + 22, yy + 13, words, FONT))
     y += ((len(entries) + 1) // 2) * 22 + 8
     if nested:
         names = ", ".join(f"{c.name} ({share(c.value, total)})" for c in nested[:3])
         out.append(text(0, y + 12, fits(f"Shares overlap: a group's share includes the members drawn inside "
-                                        f"it ({names}), so the table's shares add to more than 100 %.", 1000) or ""))
-        y += 24
+                                        f"it: {names}.", 1000) or ""))
+        out.append(text(0, y + 34, "So the table's shares add to more than 100 %; the dashed cells are the "
+                                   "part of a group not selected on its own."))
+        y += 46
     out.append("</g>\n")
     return out, y - HEIGHT

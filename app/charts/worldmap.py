@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from . import basemap, palette
-from .svg import FONT, document, escape, fits, format_value, share, text
+from .svg import FONT, chip, compact, document, escape, fits, format_value, share, text
 
 WIDTH = 1000
 SCALE = WIDTH / basemap.VIEWBOX[2]
@@ -61,13 +61,13 @@ def world_map(rows: list[dict], leaves: list[set[str]], unit: str, total: float,
             members.setdefault(region_row[exio], []).append(iso.lower())
     href = outlines_href or ""
     defs = "" if outlines_href else f"<defs>{basemap.outlines()}</defs>\n"
-    body = [f'<g id="{ident}-map" class="map" stroke="#fff" stroke-width="0.5" stroke-linejoin="round">\n'
-            f'<use href="{href}#land" class="land" fill="{palette.LAND_LIGHT}"/>\n']
+    body = [f'<g id="{ident}-map" class="chart-map" stroke="#fff" stroke-width="0.5" stroke-linejoin="round">\n'
+            f'<use href="{href}#land" class="chart-land" fill="{palette.LAND_LIGHT}"/>\n']
     for i, row in enumerate(rows):
         words = f"{row['code']} {row['name']}: {format_value(row['value'])} {unit} ({share(row['value'], total)})"
         k = klass(row["value"])
         uses = "".join(f'<use href="{href}#{iso}"/>' for iso in sorted(members.get(i, [])))
-        body.append(f'<g class="q{k + 1}" fill="{palette.CLASSES_LIGHT[k]}"><title>{escape(words)}</title>'
+        body.append(f'<g class="chart-q{k + 1}" fill="{palette.CLASSES_LIGHT[k]}"><title>{escape(words)}</title>'
                     f'{uses}</g>\n')
     body.append("</g>\n")
     x0, y0, w0, h0 = basemap.VIEWBOX
@@ -78,7 +78,7 @@ def world_map(rows: list[dict], leaves: list[set[str]], unit: str, total: float,
              f'viewBox="{ex:g} {ey:g} {ew:g} {eh:g}"><use href="#{ident}-map"/></svg>'
              f'<rect x="0" y="{MAP_H + 10}" width="{INSET_W}" height="{INSET_H}" fill="none" '
              f'stroke="currentColor"/>\n'
-             + text(8, MAP_H + 30, "Europe, enlarged", FONT) + "</g>\n")
+             + chip(2, MAP_H + 12, ["Europe, enlarged"]) + "</g>\n")
     frame = (f'<rect x="{(ex - x0) * SCALE:.1f}" y="{(ey - y0) * SCALE:.1f}" width="{ew * SCALE:.1f}" '
              f'height="{eh * SCALE:.1f}" fill="none" stroke="currentColor" stroke-dasharray="4 3"/>\n')
     legend = _legend(values, bounds, unit, len(rows))
@@ -93,16 +93,16 @@ def world_map(rows: list[dict], leaves: list[set[str]], unit: str, total: float,
 def _legend(values, bounds, unit, count) -> str:
     """The five classes with their ranges, and grey for land outside the selection."""
     x, y = INSET_W + 30, MAP_H + 24
-    out = ['<g class="legend">\n', text(x, y + 8, fits(f"{unit}, {count} regions", 400) or unit, FONT)]
+    out = ['<g class="legend">\n', text(x, y + 8, fits(f"{count} regions, in {unit}", 400) or unit, FONT)]
     low = min(values)
     for k, bound in enumerate(bounds):
         start = low if k == 0 else bounds[k - 1]
         yy = y + 24 + k * 30
-        out.append(f'<rect class="q{k + 1}" x="{x}" y="{yy}" width="36" height="22" '
+        out.append(f'<rect class="chart-q{k + 1}" x="{x}" y="{yy}" width="36" height="22" '
                    f'fill="{palette.CLASSES_LIGHT[k]}"/>\n')
-        out.append(text(x + 46, yy + 16, f"{format_value(start)} to {format_value(bound)} {unit}", FONT))
+        out.append(text(x + 46, yy + 16, f"{compact(start)} to {compact(bound)}", FONT))
     yy = y + 24 + 5 * 30
-    out.append(f'<rect class="land" x="{x}" y="{yy}" width="36" height="22" fill="{palette.LAND_LIGHT}" '
+    out.append(f'<rect class="chart-land" x="{x}" y="{yy}" width="36" height="22" fill="{palette.LAND_LIGHT}" '
                f'stroke="currentColor" stroke-width="0.5"/>\n')
     out.append(text(x + 46, yy + 16, "outside the selected regions", FONT))
     out.append("</g>\n")
