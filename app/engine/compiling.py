@@ -44,6 +44,7 @@ class Source:
     indicators: list[dict]  # {code, name, unit, parent, group}
     years: list[tuple[int, Callable[[], SourceYear]]]
     description: str = ""
+    population: dict[int, list[float]] | None = None  # persons per region (in order), by year
 
 
 def check_source(source: Source) -> None:

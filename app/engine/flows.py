@@ -183,6 +183,8 @@ def answer_flows(engine, query: FlowQuery) -> FlowResult:
     # every axis not broken down has one group; a breakdown's union is its last entry before any direct slot
     index = [slice(None) if a in query.by else 0 for a in AXES]
     table = values[tuple(index)]
+    if len(query.by) == 2 and AXES.index(query.by[0]) > AXES.index(query.by[1]):
+        table = table.T  # the first axis asked for gives the rows
     total_index = tuple(len(getattr(query, FIELDS[a])) for a in query.by)  # each breakdown's union
     total = float(table[total_index])
     picks = [_row_index(getattr(query, FIELDS[a]), headers[a]) for a in query.by]

@@ -147,6 +147,16 @@ def _check_manifest(manifest) -> tuple[Tree, Tree]:
                 raise Damage(f"the entry of {year}/{key} is not a shape, dtype and sha256")
             if key in shapes and shape != shapes[key]:
                 raise Damage(f"records {year}/{key} with shape {shape}, the dataset's size needs {shapes[key]}")
+    population = manifest.get("population")
+    if population is not None:
+        entries = population.get("years") if isinstance(population, dict) else None
+        if not isinstance(entries, dict):
+            raise Damage("its population is not a table by year")
+        for year, values in entries.items():
+            if year not in years or not isinstance(values, list) or len(values) != regions.size or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 and v != float("inf")
+                    for v in values):
+                raise Damage(f"its population of {year!r} is not a positive number for each region of a year")
     return regions, products
 
 
