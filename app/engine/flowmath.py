@@ -108,21 +108,34 @@ def flow_sums(dataset, year: int, row: int, groups: dict[str, list[np.ndarray]])
         else:
             w = s * np.kron(g_or[:, 0], g_op[:, 0])
             m = left(dataset, year, w[:, None])[0]
-        Z = np.asarray((m[:, None] * dataset.array(year, "Y")) @ g_cr)  # n x consumer groups
-        by_product = Z.reshape(n_regions, n_products, -1).sum(axis=0)  # products x consumer groups
-        return (by_product.T @ g_fp)[None, None, :, :]
+        # summed over the final good's producing region first: products x consumer regions
+        by_product = (m[:, None] * dataset.array(year, "Y")).reshape(n_regions, n_products, -1).sum(axis=0)
+        return (g_fp.T @ by_product @ g_cr).T[None, None, :, :]
     # one origin axis against one final-demand axis
+    n = n_regions * n_products
+    if fp_all:
+        # the bilateral case: s L Y by origin cell and consumer region, from L Y alone
+        T = _by_origin(s[:, None] * dataset.leontief_demand(year), g_or, g_op) @ g_cr
+        return T.reshape(k)
     W = s[:, None] * np.kron(g_or, g_op)  # n x origin groups
-    n = W.shape[0]
     fp_cells = n_regions * int(g_fp.any(axis=1).sum())
     right_rows = fp_cells if k[3] > 1 else min(fp_cells, n - fp_cells)
-    if fp_all or _cost(_rows(W), n, W.shape[1]) >= _cost(np.arange(right_rows), n, k[2] * k[3]):
-        T = W.T @ _l_times_final(dataset, year, g_cr, g_fp, fp_all)
+    if _cost(_rows(W), n, W.shape[1]) >= _cost(np.arange(right_rows), n, k[2] * k[3]):
+        T = _by_origin(s[:, None] * _l_times_final(dataset, year, g_cr, g_fp, False), g_or, g_op)
     else:
         Z = left(dataset, year, W)  # origin groups x n
-        YC = np.asarray(dataset.array(year, "Y") @ g_cr)  # n x consumer groups
+        Y = dataset.array(year, "Y")
         if k[3] == 1:
-            T = (Z * np.tile(g_fp[:, 0], n_regions)) @ YC
+            T = (Z * np.tile(g_fp[:, 0], n_regions)) @ Y @ g_cr
         else:
-            T = (Z * YC[:, 0]).reshape(-1, n_regions, n_products).sum(axis=1) @ g_fp
+            T = (Z * np.asarray(Y @ g_cr[:, 0])).reshape(-1, n_regions, n_products).sum(axis=1) @ g_fp
     return T.reshape(k)
+
+
+def _by_origin(u: np.ndarray, g_or: np.ndarray, g_op: np.ndarray) -> np.ndarray:
+    """Cell rows (n x b) summed into origin groups (one axis has a single group): groups x b."""
+    n_regions, n_products = g_or.shape[0], g_op.shape[0]
+    u3 = np.asarray(u).reshape(n_regions, n_products, -1)
+    if g_op.shape[1] == 1:
+        return g_or.T @ np.einsum("rpb,p->rb", u3, g_op[:, 0])
+    return g_op.T @ np.einsum("rpb,r->pb", u3, g_or[:, 0])
