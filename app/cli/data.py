@@ -177,3 +177,17 @@ def data_delete(name):
     except EngineError as exc:
         fail(exc)
     click.echo(f"deleted {name!r}")
+
+
+@data.command("population")
+@click.argument("name")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def data_population(name, path):
+    """Set a dataset's population from a CSV file with the columns region, year, population."""
+    from ..engine.population import set_population
+
+    try:
+        table = set_population(engine().store, name, path)
+    except EngineError as exc:
+        fail(exc)
+    log(f"dataset {name!r}: population for {', '.join(map(str, table))}")

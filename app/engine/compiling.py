@@ -44,6 +44,7 @@ class Source:
     indicators: list[dict]  # {code, name, unit, parent, group}
     years: list[tuple[int, Callable[[], SourceYear]]]
     description: str = ""
+    population: dict[int, list[float]] | None = None  # persons per region (in order), by year
 
 
 def check_source(source: Source) -> None:
@@ -129,6 +130,9 @@ def compile_year(src: SourceYear, folder: Path, n_regions: int, n_products: int,
     # scenarios read columns of L: stored once more transposed, they are rows too
     arrays["LT"] = _save(folder, "LT", L.T)
     arrays["l1"] = _save(folder, "l1", L.sum(axis=1))
+    # the output each consumer region's final demand requires: small, and what origin -> destination
+    # queries start from, whatever the indicator
+    arrays["LY"] = _save(folder, "LY", L @ src.Y)
 
     x = src.x if src.x is not None else L @ src.Y.sum(axis=1)
     arrays["x"] = _save(folder, "x", x)

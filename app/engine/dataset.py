@@ -45,6 +45,7 @@ class Dataset:
         self._failed: dict[tuple[int, str], tuple[tuple | None, DatasetDamaged]] = {}
         self._locks: dict[tuple[int, str], threading.Lock] = {}
         self._csr: dict[int, tuple] = {}
+        self._ly: dict[int, tuple] = {}
 
     def _current(self, year: int, key: str) -> np.ndarray | None:
         """The mapped array if its file is still the one checked: one stat, microseconds."""
@@ -99,6 +100,26 @@ class Dataset:
             cached = (parts, scipy.sparse.csr_matrix(parts, shape=(n, n), copy=False))
             self._csr[year] = cached
         return cached[1]
+
+    def leontief_demand(self, year: int) -> np.ndarray:
+        """L Y (n x consumer regions): stored by compiling; for a store compiled before it was, computed
+        once per process from L and Y (a matrix product, seconds at EXIOBASE's size), never written."""
+        if self.has_array(year, "LY"):
+            return self.array(year, "LY")
+        L, Y = self.array(year, "L"), self.array(year, "Y")
+        cached = self._ly.get(year)
+        if cached is None or cached[0] is not L or cached[1] is not Y:
+            with self._locks.setdefault((year, "LY"), threading.Lock()):
+                cached = self._ly.get(year)
+                if cached is None or cached[0] is not L or cached[1] is not Y:
+                    cached = (L, Y, np.asarray(L @ Y))
+                    self._ly[year] = cached
+        return cached[2]
+
+    def population(self, year: int) -> np.ndarray | None:
+        """Persons per region (in axis order) for a year, or None where the dataset has no table for it."""
+        values = self.manifest.get("population", {}).get("years", {}).get(str(year))
+        return None if values is None else np.asarray(values, dtype=np.float64)
 
     def has_array(self, year: int, key: str) -> bool:
         return key in self.manifest["years"][str(year)]["arrays"]

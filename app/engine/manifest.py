@@ -99,6 +99,7 @@ def map_npy(path: Path, meta: dict, checksum: bool = True, fresh: bool = False) 
 def _expected_shapes(n_regions: int, n_products: int, n_indicators: int) -> dict[str, tuple]:
     n = n_regions * n_products
     return {"A": (n, n), "L": (n, n), "LT": (n, n), "x": (n,), "l1": (n,), "Y": (n, n_regions),
+            "LY": (n, n_regions),
             "S": (n_indicators, n), "M": (n_indicators, n), "F_Y": (n_indicators, n_regions),
             "A_indptr": (n + 1,)}
 
@@ -146,6 +147,16 @@ def _check_manifest(manifest) -> tuple[Tree, Tree]:
                 raise Damage(f"the entry of {year}/{key} is not a shape, dtype and sha256")
             if key in shapes and shape != shapes[key]:
                 raise Damage(f"records {year}/{key} with shape {shape}, the dataset's size needs {shapes[key]}")
+    population = manifest.get("population")
+    if population is not None:
+        entries = population.get("years") if isinstance(population, dict) else None
+        if not isinstance(entries, dict):
+            raise Damage("its population is not a table by year")
+        for year, values in entries.items():
+            if year not in years or not isinstance(values, list) or len(values) != regions.size or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 and v != float("inf")
+                    for v in values):
+                raise Damage(f"its population of {year!r} is not a positive number for each region of a year")
     return regions, products
 
 
@@ -154,8 +165,11 @@ def _identity_problems(arrays: dict[str, np.ndarray]) -> list[tuple[str, str]]:
     A, L, x, Y, S, M = (arrays[k] for k in CORE_ARRAYS)
     n = A.shape[0]
     probe = np.random.default_rng(1).random(n)
-    # one pass over L for three products
-    l_probe, l_ones, l_y = (L @ np.column_stack([probe, np.ones(n), np.asarray(Y).sum(axis=1)])).T
+    # one pass over L for four products
+    y_weights = np.random.default_rng(2).random(Y.shape[1])
+    y_probe = np.asarray(Y) @ y_weights
+    l_probe, l_ones, l_y, l_y_probe = (L @ np.column_stack([probe, np.ones(n), np.asarray(Y).sum(axis=1),
+                                                             y_probe])).T
     checks = [
         # scaled as compile_year scales its own check of the inverse
         ("A.npy, L.npy", "(I - A) L = I", l_probe - A @ l_probe, probe, max(1.0, np.abs(l_probe).max())),
@@ -164,6 +178,8 @@ def _identity_problems(arrays: dict[str, np.ndarray]) -> list[tuple[str, str]]:
     ]
     if "l1" in arrays:
         checks.append(("l1.npy, L.npy", "l1 = L 1", arrays["l1"], l_ones, None))
+    if "LY" in arrays:
+        checks.append(("LY.npy, L.npy, Y.npy", "LY = L Y", arrays["LY"] @ y_weights, l_y_probe, None))
     if "LT" in arrays:
         checks.append(("LT.npy, L.npy", "LT = L transposed", arrays["LT"] @ probe, probe @ L, None))
     if "A_indptr" in arrays:

@@ -189,9 +189,13 @@ def demo_source() -> Source:
     """pymrio's bundled test MRIO: 6 regions x 8 sectors, value added and two emissions."""
     import pymrio
 
+    from .population import demo_population
+
     io = pymrio.load_test()
-    return _source("demo", from_pymrio(io, DEMO_YEAR, "pymrio.load_test()"), [],
-                   "pymrio's test MRIO (6 regions x 8 sectors)")
+    source = _source("demo", from_pymrio(io, DEMO_YEAR, "pymrio.load_test()"), [],
+                     "pymrio's test MRIO (6 regions x 8 sectors)")
+    source.population = {DEMO_YEAR: demo_population(list(io.get_regions()))}
+    return source
 
 
 def _parameters(raw: bytes, where: str) -> dict:

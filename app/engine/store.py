@@ -189,6 +189,11 @@ class Store:
             "indicators": source.indicators,
             "years": dict(sorted(years.items())),
         }
+        population = dict(old.manifest.get("population", {}).get("years", {})) if old is not None else {}
+        population.update({str(y): list(v) for y, v in (source.population or {}).items()})
+        population = {y: v for y, v in population.items() if y in years}
+        if population:
+            manifest["population"] = {"years": dict(sorted(population.items()))}
         with open(version / "manifest.json", "w") as f:
             json.dump(manifest, f, indent=1)
             f.flush()
@@ -202,6 +207,38 @@ class Store:
                                f"switched in: {'; '.join(problems)}")
         log(f"checked every file and identity in {time.perf_counter() - started:.1f} s")
         return dataset
+
+    def amend(self, name: str, change: Callable[[dict], dict]) -> Dataset:
+        """A new version of a dataset with the same arrays (hard links) and the manifest change() returns,
+        switched in atomically as write() does; a failure leaves the current version as it was."""
+        link = self.root / check_name(name)
+        with self._locked():
+            if not link.is_symlink() or not os.path.isdir(link):
+                raise DatasetError("dataset", name, f"no dataset named {name!r}")
+            old = Dataset(Path(os.path.realpath(link)), name)
+            manifest = change(json.loads(json.dumps(old.manifest)))
+            version = self.root / VERSIONS / f"{name}.{uuid.uuid4().hex}"
+            version.mkdir()
+            try:
+                for year in old.manifest["years"]:
+                    (version / year).mkdir()
+                    for file in (old.path / year).iterdir():
+                        os.link(file, version / year / file.name)
+                with open(version / "manifest.json", "w") as f:
+                    json.dump(manifest, f, indent=1)
+                    f.flush()
+                    os.fsync(f.fileno())
+                _fsync_dir(version)
+                dataset = Dataset(version, name)  # the new manifest must hold together
+            except BaseException:
+                shutil.rmtree(version, ignore_errors=True)
+                raise
+            staged = self.root / f".link-{uuid.uuid4().hex}"
+            os.symlink(Path(VERSIONS) / version.name, staged)
+            os.replace(staged, link)
+            _fsync_dir(self.root)
+            shutil.rmtree(old.path, ignore_errors=True)
+            return dataset
 
     def delete(self, name: str) -> None:
         link = self.root / check_name(name)

@@ -8,6 +8,7 @@ from . import nace
 from .classifications import EXIO3_REGIONS, _exio3_classification, product_tree, region_tree
 from .compiling import Source, SourceYear
 from .errors import DatasetError
+from .population import synthetic_population
 
 # GWP100 factors of IPCC AR5, the ones EXIOBASE 3's GHG characterisation uses.
 GWP100 = {"co2": 1.0, "ch4": 28.0, "n2o": 265.0}
@@ -87,4 +88,5 @@ def synthetic_source(years: list[int], n_regions: int = 49, n_products: int = 20
         region_tree=region_tree(regions), product_tree=product_tree(products),
         indicators=[dict(i) for i in INDICATORS],
         years=[(y, lambda y=y: synthetic_year(y, n_regions, sections, seed)) for y in years],
-        description=f"synthetic, EXIOBASE 3 pxp labels, {n_regions} regions x {n_products} products, seed {seed}")
+        description=f"synthetic, EXIOBASE 3 pxp labels, {n_regions} regions x {n_products} products, seed {seed}",
+        population=synthetic_population(n_regions, years, seed))

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..engine import Engine, Query
 from ..engine.hierarchy import ROOT
+from .od_bench import origin_destination
 from .stats import percentile
 
 VIEWS = [("consumption", "product"), ("consumption", "region"), ("production", "region"),
@@ -87,6 +88,7 @@ def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool 
     slowest = max(v["median_ms"] for v in report["views"].values())
     report["l_matvec_over_slowest_view_median"] = round(report["l_matvec_ms"] / slowest, 1)
     report["peak_rss_after_matvec_mb"] = round(_peak_rss_mb(), 1)
+    report["origin_destination"] = origin_destination(engine, dataset, n_queries, log)
     if vs_pymrio:
         report["pymrio"] = _vs_pymrio(engine, dataset, year, report, log)
     if scenarios:
