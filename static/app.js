@@ -34,6 +34,84 @@
     select.value = "";
   });
 
+  // The status region is one element for the page's life. A message about a job never replaces one
+  // about a later state of the same job: the socket can overtake the response to the submit.
+  var STATE_ORDER = {queued: 0, running: 1, done: 2, failed: 2, deleted: 3};
+  var announced = {};
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail.target || detail.target.id !== "announce") return;
+    var message = detail.fragment && detail.fragment.firstElementChild;
+    if (!message || !message.dataset || !message.dataset.job) return;
+    var job = message.dataset.job, order = STATE_ORDER[message.dataset.state];
+    if (job in announced && announced[job] >= order) {
+      detail.shouldSwap = false;
+      return;
+    }
+    announced[job] = order;
+  });
+
+  function focus(element) {
+    if (!element) return false;
+    if (!element.hasAttribute("tabindex") && !element.matches("a[href], button, input, select, textarea, summary")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus();
+    return true;
+  }
+
+  // Before a delete: the row to focus afterwards (the next one, else the one before, else the heading).
+  var afterDelete = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.delete-job")) return;
+    var row = form.closest("li.job");
+    var neighbour = row && (row.nextElementSibling || row.previousElementSibling);
+    afterDelete = neighbour && neighbour.matches("li.job") ? neighbour.id : null;
+  });
+
+  // After an update a person asked for, focus goes where the new content starts (htmx sends this
+  // event once the response is swapped in, from the nearest element still in the page).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt, xhr = event.detail.xhr;
+    if (!elt.matches || !xhr) return;
+    if (xhr.status === 422) {
+      focus(document.querySelector("#query-form .error-summary, #scenario-builder .error-summary"));
+    } else if (!event.detail.successful) {
+      return;
+    } else if (elt.id === "query-form") {
+      var fold = document.getElementById("query-fold");
+      if (fold && fold.open) {
+        fold.open = false;  // the form folds to its one line after a run, as on a fresh page
+        focus(fold.querySelector("summary"));
+      }
+    } else if (elt.dataset.opens) {
+      focus(document.getElementById(elt.dataset.opens + "-heading"));
+    } else if (elt.dataset.focusKey) {
+      var old = elt.closest(".panel"), panel = old && document.getElementById(old.id);
+      focus(panel && (panel.querySelector('[data-focus-key="' + elt.dataset.focusKey + '"]') ||
+                      panel.querySelector("h2")));
+    } else if (elt.matches("form.delete-job")) {
+      var row = afterDelete && document.getElementById(afterDelete);
+      afterDelete = null;
+      focus(row ? row.querySelector("a") : document.getElementById("queue-heading"));
+    } else if (elt.closest("#queue") || elt.id === "queue") {
+      focus(document.getElementById("queue-heading"));  // "Delete all"
+    }
+  });
+
+  // "Skip to Run analysis" opens the folded query form first.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('a[href="#run-analysis"]');
+    var fold = document.getElementById("query-fold");
+    if (link && fold) fold.open = true;
+  });
+
+  // A confirmation (a scenario saved) takes the focus once, so that it is heard first.
+  document.addEventListener("DOMContentLoaded", function () {
+    focus(document.querySelector("[data-focus-on-load]"));
+  });
+
   // Elapsed time of running jobs, counted in the browser (the server never gets polled).
   setInterval(function () {
     document.querySelectorAll(".elapsed[data-started]").forEach(function (span) {
