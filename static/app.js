@@ -51,6 +51,25 @@
     announced[job] = order;
   });
 
+  // The socket may replace a block that holds the focus (the queue list after a delete): the focus
+  // then goes to the same control of the same row in the new block, not to the page's body.
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  var kept = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target, now = document.activeElement;
+    kept = null;
+    if (!target || !now || now === document.body || !target.contains(now)) return;
+    var holder = now.id ? now : now.parentElement.closest("[id]");
+    kept = {id: holder.id, index: Array.prototype.indexOf.call(holder.querySelectorAll(FOCUSABLE), now)};
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    if (!kept || document.body.contains(document.activeElement) && document.activeElement !== document.body) return;
+    var holder = document.getElementById(kept.id);
+    var again = holder && (kept.index < 0 ? holder : holder.querySelectorAll(FOCUSABLE)[kept.index]);
+    kept = null;
+    if (again) again.focus();
+  });
+
   function focus(element) {
     if (!element) return false;
     if (!element.hasAttribute("tabindex") && !element.matches("a[href], button, input, select, textarea, summary")) {
@@ -61,7 +80,9 @@
   }
 
   // Before a delete: the row to focus afterwards (the next one, else the one before, else the heading).
-  var afterDelete = null;
+  // Its cue is the response's "deleted" message, not htmx:afterRequest: when the socket has replaced the
+  // list meanwhile, the form is no longer in the page and that event reaches no listener.
+  var afterDelete;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
     if (!form.matches || !form.matches("form.delete-job")) return;
@@ -69,11 +90,21 @@
     var neighbour = row && (row.nextElementSibling || row.previousElementSibling);
     afterDelete = neighbour && neighbour.matches("li.job") ? neighbour.id : null;
   });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail.target;
+    if (afterDelete === undefined || !target || target.id !== "announce" ||
+        !target.querySelector("[data-state=deleted]")) return;
+    var row = afterDelete && document.getElementById(afterDelete);
+    afterDelete = undefined;
+    focus(row ? row.querySelector("a") : document.getElementById("queue-heading"));
+  });
 
   // After an update a person asked for, focus goes where the new content starts (htmx sends this
   // event once the response is swapped in, from the nearest element still in the page).
   document.addEventListener("htmx:afterRequest", function (event) {
-    var elt = event.detail.elt, xhr = event.detail.xhr;
+    // requestConfig.elt: the element that asked, even once swapped out (detail.elt is then its ancestor)
+    var config = event.detail.requestConfig, xhr = event.detail.xhr;
+    var elt = (config && config.elt) || event.detail.elt;
     if (!elt.matches || !xhr) return;
     if (xhr.status === 422) {
       focus(document.querySelector("#query-form .error-summary, #scenario-builder .error-summary"));
@@ -91,10 +122,6 @@
       var old = elt.closest(".panel"), panel = old && document.getElementById(old.id);
       focus(panel && (panel.querySelector('[data-focus-key="' + elt.dataset.focusKey + '"]') ||
                       panel.querySelector("h2")));
-    } else if (elt.matches("form.delete-job")) {
-      var row = afterDelete && document.getElementById(afterDelete);
-      afterDelete = null;
-      focus(row ? row.querySelector("a") : document.getElementById("queue-heading"));
     } else if (elt.closest("#queue") || elt.id === "queue") {
       focus(document.getElementById("queue-heading"));  // "Delete all"
     }
