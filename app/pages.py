@@ -22,7 +22,12 @@ def page_context(a: str | None = None, b: str | None = None, dataset: str | None
     if (a is not None and panel_a is None) or (b is not None and panel_b is None):
         abort(404)
     return {"form": form_state(dataset), "queue": queue, "panel_a": panel_a, "panel_b": panel_b,
-            "saved_scenarios": owned_scenarios()}
+            "saved_scenarios": owned_scenarios(), **table_args()}
+
+
+def table_args() -> dict:
+    """How result tables are sorted and whether they show every row (templating.table_view checks the words)."""
+    return {"sort": request.args.get("sort"), "show": request.args.get("rows")}
 
 
 @bp.get("/")
@@ -72,7 +77,7 @@ def analysis(job_id: str):
     against = id_arg("against")
     if against is not None:
         against = owned_job_or_404(against)
-    context = {"job": job, "queue": owned_jobs(), "saved_scenarios": owned_scenarios()}
+    context = {"job": job, "queue": owned_jobs(), "saved_scenarios": owned_scenarios(), **table_args()}
     if is_htmx():
         return render_template("workspace/_panel.html", side=side, against=against, **context)
     return render_template("workspace/analysis.html", **context)
@@ -105,8 +110,8 @@ def delete(job_id: str):
     job = owned_job_or_404(job_id)
     gone = {"public_id": job.public_id, "number": job.number}
     jobs.delete([job])
-    if is_htmx():
-        return render_template("workspace/_deleted.html", job=gone)
+    if is_htmx():  # the whole list, so that it matches whatever the socket has sent meanwhile
+        return render_template("workspace/_deleted.html", job=gone, queue=owned_jobs())
     return redirect(url_for("pages.index"), 303)
 
 

@@ -22,10 +22,33 @@ def dataset_or_none(name):
         return None
 
 
-def _names(tree, codes) -> str:
+FOLD_AFTER = 5  # a selection longer than this is summed up in words, not listed
+
+
+def _names(tree, codes, noun: str) -> str:
+    """The selected nodes by name; a long list folded: "all 49 regions (World)", or the first three and a count."""
     if tree is None:
-        return ", ".join(codes)
-    return ", ".join(f"{tree[c].name} ({c})" if c in tree else c for c in codes)
+        named = list(codes)
+    else:
+        named = [f"{tree[c].name} ({c})" if c in tree else c for c in codes]
+    if len(named) <= FOLD_AFTER:
+        return ", ".join(named)
+    whole = tree is not None and _covered_node(tree, codes)
+    if whole:
+        return f"all {len(codes)} {noun} ({whole.name})"
+    return f"{len(codes)} {noun}: {', '.join(named[:3])} and {len(codes) - 3} more"
+
+
+def _covered_node(tree, codes):
+    """The highest node whose leaves the codes cover exactly, each leaf once; None when there is none."""
+    if any(c not in tree for c in codes):
+        return None
+    union = tree.union(codes)
+    if sum(len(tree[c].leaves) for c in codes) != len(union):
+        return None  # overlapping nodes: "all N" would count some twice
+    fits = [node for node in tree.nodes.values()
+            if len(node.leaves) == len(union) and (node.leaves == union).all()]
+    return min(fits, key=lambda node: node.level, default=None)
 
 
 def indicator_of(dataset, code) -> dict:
@@ -38,8 +61,8 @@ def describe(query: dict) -> str:
     """The query in words: which footprint, of what selection, by product or region, in which year."""
     dataset = dataset_or_none(query["dataset"])
     indicator = indicator_of(dataset, query["indicator"])
-    products = _names(dataset and dataset.products, query["products"])
-    regions = _names(dataset and dataset.regions, query["regions"])
+    products = _names(dataset and dataset.products, query["products"], "products")
+    regions = _names(dataset and dataset.regions, query["regions"], "regions")
     what = f"{indicator['name']} [{indicator['unit']}]"
     views = {
         ("consumption", "product"): f"{what} caused anywhere in the world by the final demand of consumers in "

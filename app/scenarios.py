@@ -34,6 +34,8 @@ def index():
                                   scenario_id=scenario.public_id)
     else:
         context = builder_context(dataset_arg())
+    saved = id_arg("saved")  # the save redirects here with the scenario's id: confirm it in words
+    context["saved"] = next((s for s in context["scenarios"] if s.public_id == saved), None)
     return render_template("scenarios/index.html", **context)
 
 

@@ -21,6 +21,35 @@ def comparison(a, b):
     return presenting.comparison({"query": a.query, "result": a.result}, {"query": b.query, "result": b.result})
 
 
+TOP_ROWS = 20  # a result table shows this many rows until "show all"
+SORTS = {"value": "largest first", "name": "by name", "order": "in the order of the selection"}
+
+
+def table_view(rows: list[dict], sort: str | None, show: str | None) -> dict:
+    """Which result rows a table shows, in which order: the row positions, so that tables of the same
+    result (scenario, difference) follow the same order."""
+    if sort not in SORTS:  # a short table keeps the selection's order, like its chart; a long one shows its top
+        sort = "order" if len(rows) <= TOP_ROWS else "value"
+    order = list(range(len(rows)))
+    if sort == "value":
+        order.sort(key=lambda i: -rows[i]["value"])
+    elif sort == "name":
+        order.sort(key=lambda i: rows[i]["name"].casefold())
+    everything = show == "all" or len(rows) <= TOP_ROWS
+    return {"positions": order if everything else order[:TOP_ROWS], "count": len(rows), "sort": sort,
+            "sort_words": SORTS[sort], "all": everything, "rows": "all" if show == "all" else None}
+
+
+def solver_words(solver: dict) -> str:
+    """How a scenario was solved, in words (see app/engine/scenario.py)."""
+    if solver.get("method") == "gmres":
+        return "iterative solve (GMRES, preconditioned with the baseline inverse)"
+    rank = solver.get("rank", 0)
+    if not rank:
+        return "the baseline inverse unchanged (no intervention changes the inter-industry flows)"
+    return f"solved exactly with the baseline inverse and a rank-{rank} update"
+
+
 def number(value) -> str:
     return "–" if value is None else format_value(value)
 
@@ -33,7 +62,11 @@ def init_app(app) -> None:
     app.add_template_global(presenting.describe, "describe")
     app.add_template_global(presenting.describe_intervention, "describe_intervention")
     app.add_template_global(presenting.scenario_comparison, "scenario_comparison")
+    app.add_template_global(presenting.title, "job_title")
     app.add_template_global(chart_svg)
+    app.add_template_global(table_view)
+    app.add_template_global(solver_words)
+    app.add_template_global(SORTS, "table_sorts")
     app.add_template_global(comparison)
     app.add_template_filter(number)
     app.add_template_filter(percent)

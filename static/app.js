@@ -34,6 +34,111 @@
     select.value = "";
   });
 
+  // The status region is one element for the page's life. A message about a job never replaces one
+  // about a later state of the same job: the socket can overtake the response to the submit.
+  var STATE_ORDER = {queued: 0, running: 1, done: 2, failed: 2, deleted: 3};
+  var announced = {};
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail.target || detail.target.id !== "announce") return;
+    var message = detail.fragment && detail.fragment.firstElementChild;
+    if (!message || !message.dataset || !message.dataset.job) return;
+    var job = message.dataset.job, order = STATE_ORDER[message.dataset.state];
+    if (job in announced && announced[job] >= order) {
+      detail.shouldSwap = false;
+      return;
+    }
+    announced[job] = order;
+  });
+
+  // The socket may replace a block that holds the focus (the queue list after a delete): the focus
+  // then goes to the same control of the same row in the new block, not to the page's body.
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  var kept = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target, now = document.activeElement;
+    kept = null;
+    if (!target || !now || now === document.body || !target.contains(now)) return;
+    var holder = now.id ? now : now.parentElement.closest("[id]");
+    kept = {id: holder.id, index: Array.prototype.indexOf.call(holder.querySelectorAll(FOCUSABLE), now)};
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    if (!kept || document.body.contains(document.activeElement) && document.activeElement !== document.body) return;
+    var holder = document.getElementById(kept.id);
+    var again = holder && (kept.index < 0 ? holder : holder.querySelectorAll(FOCUSABLE)[kept.index]);
+    kept = null;
+    if (again) again.focus();
+  });
+
+  function focus(element) {
+    if (!element) return false;
+    if (!element.hasAttribute("tabindex") && !element.matches("a[href], button, input, select, textarea, summary")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus();
+    return true;
+  }
+
+  // Before a delete: the row to focus afterwards (the next one, else the one before, else the heading).
+  // Its cue is the response's "deleted" message, not htmx:afterRequest: when the socket has replaced the
+  // list meanwhile, the form is no longer in the page and that event reaches no listener.
+  var afterDelete;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.delete-job")) return;
+    var row = form.closest("li.job");
+    var neighbour = row && (row.nextElementSibling || row.previousElementSibling);
+    afterDelete = neighbour && neighbour.matches("li.job") ? neighbour.id : null;
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail.target;
+    if (afterDelete === undefined || !target || target.id !== "announce" ||
+        !target.querySelector("[data-state=deleted]")) return;
+    var row = afterDelete && document.getElementById(afterDelete);
+    afterDelete = undefined;
+    focus(row ? row.querySelector("a") : document.getElementById("queue-heading"));
+  });
+
+  // After an update a person asked for, focus goes where the new content starts (htmx sends this
+  // event once the response is swapped in, from the nearest element still in the page).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    // requestConfig.elt: the element that asked, even once swapped out (detail.elt is then its ancestor)
+    var config = event.detail.requestConfig, xhr = event.detail.xhr;
+    var elt = (config && config.elt) || event.detail.elt;
+    if (!elt.matches || !xhr) return;
+    if (xhr.status === 422) {
+      focus(document.querySelector("#query-form .error-summary, #scenario-builder .error-summary"));
+    } else if (!event.detail.successful) {
+      return;
+    } else if (elt.id === "query-form") {
+      var fold = document.getElementById("query-fold");
+      if (fold && fold.open) {
+        fold.open = false;  // the form folds to its one line after a run, as on a fresh page
+        focus(fold.querySelector("summary"));
+      }
+    } else if (elt.dataset.opens) {
+      focus(document.getElementById(elt.dataset.opens + "-heading"));
+    } else if (elt.dataset.focusKey) {
+      var old = elt.closest(".panel"), panel = old && document.getElementById(old.id);
+      focus(panel && (panel.querySelector('[data-focus-key="' + elt.dataset.focusKey + '"]') ||
+                      panel.querySelector("h2")));
+    } else if (elt.closest("#queue") || elt.id === "queue") {
+      focus(document.getElementById("queue-heading"));  // "Delete all"
+    }
+  });
+
+  // "Skip to Run analysis" opens the folded query form first.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('a[href="#run-analysis"]');
+    var fold = document.getElementById("query-fold");
+    if (link && fold) fold.open = true;
+  });
+
+  // A confirmation (a scenario saved) takes the focus once, so that it is heard first.
+  document.addEventListener("DOMContentLoaded", function () {
+    focus(document.querySelector("[data-focus-on-load]"));
+  });
+
   // Elapsed time of running jobs, counted in the browser (the server never gets polled).
   setInterval(function () {
     document.querySelectorAll(".elapsed[data-started]").forEach(function (span) {

@@ -62,8 +62,9 @@ def test_with_javascript_the_row_reaches_done_without_a_reload(live_server, brow
     assert page.evaluate("window.sameDocument") is True  # nothing reloaded: the websocket brought it
     assert page.url == live_server.url + "/"
     assert table_values(page) == api_values(page, job)
-    assert "Analysis 1: done." in page.inner_text("#announce")
-    # the filter narrows the picker as one types
+    assert "Analysis 1 done in" in page.inner_text("#announce")
+    # the filter narrows the picker as one types (the form folded after the run: open it)
+    page.click("#query-fold > summary")
     page.fill("#filter-products", "elec")
     visible = page.eval_on_selector_all("#list-products li:not([hidden]) > input", "boxes => boxes.map(b => b.value)")
     assert visible == ["TOTAL", "electricity"]

@@ -60,7 +60,7 @@ def test_queued_running_done_are_pushed_in_order_without_polling(live_server):
         assert 'hx-swap-oob="afterbegin:#queue-list"' in messages[0]
         final = messages[-1]
         assert 'id="panel-a"' in final and "Total of the selection" in final
-        assert "Analysis 1: done." in final
+        assert "Analysis 1 done in" in final
         assert elapsed < 5
         status, job = browser.request("GET", f"/api/v1/analyses/{body['id']}")
         assert '"status":"done"' in job.replace(" ", "")
@@ -115,7 +115,9 @@ def test_a_deleted_job_disappears_from_open_pages(live_server):
     try:
         job_id = submit_and_wait(browser, ws)
         assert browser.request("DELETE", f"/api/v1/analyses/{job_id}")[0] == 204
-        receive_until(ws, rf'<li id="job-{job_id}" hx-swap-oob="delete">')
+        # the whole list comes again, without the row
+        messages = receive_until(ws, r'<ol id="queue-list" class="queue-list" hx-swap-oob="true">')
+        assert f'id="job-{job_id}"' not in messages[-1] and "No analyses yet" in messages[-1]
     finally:
         ws.close()
 

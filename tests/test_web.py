@@ -73,8 +73,8 @@ def test_htmx_submit_answers_with_a_fragment(client):
     response = submit(client, htmx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<html" not in html and 'id="announce"' in html and "Analysis 1" in html
-    job = re.search(r'href="/analyses/([0-9a-f]{32})"', html).group(1)
+    assert "<html" not in html and 'hx-swap-oob="innerHTML:#announce"' in html and "Analysis 1" in html
+    job = re.search(r'data-job="([0-9a-f]{32})"', html).group(1)
     panel = client.get(f"/analyses/{job}?side=a", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert panel.startswith('<section id="panel-a"') and "<html" not in panel
 

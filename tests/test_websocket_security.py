@@ -149,7 +149,8 @@ def test_the_page_opens_its_socket_on_its_own_host_whatever_the_host_header(shar
         response = forged.get(path, headers={"Host": "evil.example:1234", "Cookie": cookie})
         page = response.get_data(as_text=True)
         assert response.status_code == 200, path
-        assert re.findall(r'ws-connect="[^"]*"', page) == ['ws-connect="/ws"'], path
+        # the analysis page refreshes itself instead: the socket's fragments are the workspace's
+        assert re.findall(r'ws-connect="[^"]*"', page) == (['ws-connect="/ws"'] if path == "/" else []), path
         assert "evil.example" not in page
     mounted = client.get("/", environ_overrides={"SCRIPT_NAME": "/rama"}).get_data(as_text=True)
     assert 'ws-connect="/rama/ws"' in mounted
