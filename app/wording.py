@@ -61,6 +61,7 @@ OPENS_WITH_FIELD = re.compile(r"^(\w+) (must|is|are|has|cannot)\b")
 REPHRASED = [
     (re.compile(r"^(the change of intervention \d+) below (-100 %) would make coefficients negative"),
      r"\1 is below \2, which would make coefficients negative"),
+    (re.compile(r"must be FD or a product code"), "must be final demand (FD) or a product code"),
 ]
 NOT_FOUND = ("This page was not found: an analysis or scenario may have been deleted, or it belongs to "
              "another browser session.")

@@ -51,7 +51,7 @@ def test_every_field_has_a_name_a_person_would_use(field, label):
     ("unknown code 'x' for interventions[0].consumer_region",
      "Unknown code 'x' for the consumer's region of intervention 1."),
     ("interventions[1].consumer must be FD or a product code",
-     "The consumer of intervention 2 must be FD or a product code."),
+     "The consumer of intervention 2 must be final demand (FD) or a product code."),
     ("interventions[0].change_pct is required", "The change of intervention 1 is required."),
     ("year 1990 is not in dataset 'demo' (years: 2011, 2012)",
      "Year 1990 is not in dataset 'demo' (years: 2011, 2012)."),
