@@ -27,7 +27,7 @@ def create_app(test_config=None):
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from . import api, cli, errors, ownership, pages, realtime, scenarios, security, templating, web
+    from . import api, assets, cli, errors, ownership, pages, realtime, scenarios, security, templating, web, wording
     from .engine import Engine, Store
     from .extensions import db, migrate, sock
     from .realtime import routes as _  # noqa: F401  - the websocket route, registered below
@@ -43,10 +43,12 @@ def create_app(test_config=None):
     import tasks
 
     tasks.init_app(app)
+    assets.init_app(app)  # before security: compression must see the finished response
     security.init_app(app)
     errors.init_app(app)
     web.init_app(app)
     templating.init_app(app)
+    wording.init_app(app)
     realtime.init_app(app)
     cli.init_app(app)
 

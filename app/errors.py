@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, NotFound, TooManyRequests, defaul
 
 from .engine import EngineError
 from .web import is_htmx
+from .wording import page_message, sentence
 
 
 class QueueFull(TooManyRequests):
@@ -35,13 +36,15 @@ def wants_json() -> bool:
     return accept.quality("application/json") > accept.quality("text/html")
 
 
-def error_response(status: int, message: str, field: str | None = None):
-    """JSON for the API, a fragment for htmx, a page otherwise."""
+def error_response(status: int, message: str, field: str | None = None, words: str | None = None):
+    """JSON for the API (the message and its field, as clients read them), a fragment for htmx, a page
+    otherwise; those two say `words`, or the message as a sentence (app/wording.py)."""
     if wants_json():
         return jsonify({"error": message, "field": field}), status
+    words = words or sentence(message)
     if is_htmx():
-        return render_template("_announce.html", message=message), status
-    return render_template("error.html", message=message), status
+        return render_template("_announce.html", message=words), status
+    return render_template("error.html", message=words), status
 
 
 def fail(status: int, message: str, field: str | None = None) -> NoReturn:
@@ -59,17 +62,17 @@ def init_app(app) -> None:
         # the API's body was well-formed but cannot be answered (422); a form or link is simply bad (400)
         if wants_json():
             return error_response(422, exc.message, exc.field)
-        return error_response(400, str(exc), exc.field)
+        return error_response(400, str(exc), exc.field, page_message(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return error_response(400, "the form has expired or came from another site: reload the page and "
-                                   "try again", "csrf_token")
+                                   "try again", "csrf_token", page_message(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
         field = getattr(exc, "field", "body" if exc.code in (400, 415) and wants_json() else None)
-        response = make_response(*error_response(exc.code, exc.description or exc.name, field))
+        response = make_response(*error_response(exc.code, exc.description or exc.name, field, page_message(exc)))
         # the exception's own headers (Allow of a 405, WWW-Authenticate, ...) belong to the answer;
         # its Content-Type is for werkzeug's HTML page, which this is not
         for name, value in exc.get_headers():
@@ -99,4 +102,4 @@ def init_app(app) -> None:
     def not_found(exc):
         # a view that says what was not found is heard; werkzeug's own long text is not
         message = "not found" if exc.description == NotFound.description else exc.description
-        return error_response(404, message, getattr(exc, "field", None))
+        return error_response(404, message, getattr(exc, "field", None), page_message(exc))

@@ -10,6 +10,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_wtf.csrf import CSRFProtect
 
+from .assets import IMMUTABLE, is_fingerprinted
 from .ownership import OWNER_KEY, address_key
 
 csrf = CSRFProtect()
@@ -103,9 +104,13 @@ def init_app(app) -> None:
             response.headers.setdefault(name, value)
         if not is_public():
             response.headers["Cache-Control"] = PRIVATE
-        elif request.endpoint != "static":
-            # stored but checked again on every use (a 304 when unchanged): a new import shows at once;
-            # static files have Flask's own no-cache and validators
+        elif request.endpoint == "static":
+            # under its fingerprint a file never changes (app/assets.py): kept a year, never revalidated;
+            # without it (an old or hand-written URL) Flask's own no-cache and validators stay
+            if response.status_code in (200, 304) and is_fingerprinted():
+                response.headers["Cache-Control"] = IMMUTABLE
+        else:
+            # stored but checked again on every use (a 304 when unchanged): a new import shows at once
             response.cache_control.no_cache = True
             if response.status_code == 200:
                 response.add_etag()

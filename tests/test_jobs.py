@@ -221,7 +221,7 @@ def test_caps_per_address_and_in_total_hold_however_many_cookies(queued_app):
                                          "perspective": "production", "by": "region", "products": "TOTAL",
                                          "regions": "TOTAL"})
     assert page.status_code == 429 and page.headers["Retry-After"] == "7"
-    assert "the server has 12 analyses waiting" in page.get_data(as_text=True)
+    assert "The server has 12 analyses waiting" in page.get_data(as_text=True)
 
 
 def test_a_flood_from_one_address_does_not_starve_another_users_first_job(queued_app):

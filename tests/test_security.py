@@ -28,7 +28,7 @@ def test_forms_need_the_csrf_token(shared_store, tmp_path):
     fields = MultiDict([("dataset", "demo"), ("year", "2011"), ("indicator", "value_added"),
                         ("perspective", "consumption"), ("by", "product"), ("products", "TOTAL"), ("regions", "TOTAL")])
     refused = client.post("/analyses", data=fields)
-    assert refused.status_code == 400 and "reload the page" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Reload the page and try again." in refused.get_data(as_text=True)
     other = app.test_client()
     other.get("/")
     forged = MultiDict([*fields.items(multi=True), ("csrf_token", token)])

@@ -207,7 +207,7 @@ def test_page_weight_and_vendored_assets(client):
     from pathlib import Path
 
     html = client.get("/").get_data()
-    assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
+    assets = re.findall(rb'(?:href|src)="(/static/[^"?]+\.(?:css|js)(?:\?v=[0-9a-f]{12})?)"', html)
     assert len(assets) == 4
     total = len(html)
     for asset in assets:

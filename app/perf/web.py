@@ -18,7 +18,8 @@ from .stats import percentile
 def page_weight(session: Session) -> dict:
     """Bytes of the main page and of every stylesheet and script it loads (no compression)."""
     status, html = session.get("/")
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
+    # a static URL carries its fingerprint (?v=...: app/assets.py)
+    assets = re.findall(r'(?:href|src)="(/static/[^"?]+\.(?:css|js)(?:\?[^"]*)?)"', html)
     sizes = {"/": len(html.encode())}
     for asset in assets:
         sizes[asset] = len(session.get(asset)[1].encode())
