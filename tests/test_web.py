@@ -207,7 +207,7 @@ def test_page_weight_and_vendored_assets(client):
 
     html = client.get("/").get_data()
     assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html)
-    assert len(assets) == 4
+    assert len(assets) == 6  # app and picker CSS, htmx and its websocket extension, app and picker JS
     total = len(html)
     for asset in assets:
         with client.get(asset.decode()) as response:
