@@ -20,18 +20,60 @@ def _level_names(tree, kind: str) -> dict[int, str]:
         return {1: "every section", 2: "every division", 3: "every product below a division"}
     if kind == "regions" and depth == 2:
         return {1: "every continent", 2: "every region"}
+    if depth == 1:
+        return {1: f"every {kind[:-1]}"}
     return {k: f"every node at level {k}" for k in range(1, depth + 1)}
 
 
-def picker(tree, kind: str, selected: list[str]) -> dict:
-    """What the hierarchy picker template needs for one dimension."""
+def _level_buttons(tree, kind: str) -> list[tuple[str, str, int]]:
+    """(value, words, how many nodes) for each "Add a whole level" button; "every leaf" only where it differs."""
     nodes = tree.public()
-    return {"kind": kind, "nodes": nodes, "selected": set(selected),
-            "levels": sorted(_level_names(tree, kind).items())}
+    buttons, sets = [], []
+    for level, name in sorted(_level_names(tree, kind).items()):
+        codes = {n["code"] for n in nodes if n["level"] == level}
+        buttons.append((str(level), name, len(codes)))
+        sets.append(codes)
+    leaves = set(tree.leaf_codes())
+    if leaves not in sets:
+        buttons.append(("leaves", f"every {kind[:-1]} at its finest level", len(leaves)))
+    return buttons
+
+
+def _found(nodes: list[dict], find: str) -> tuple[list[dict], set[str], int]:
+    """The nodes a server-side Find shows (matches, their groups and their parts), the groups to open, matches."""
+    needle = find.strip().casefold()
+    if not needle:
+        return nodes, set(), len(nodes)
+    parent = {n["code"]: n["parent"] for n in nodes}
+    matches = {n["code"] for n in nodes if needle in n["name"].casefold() or needle in n["code"].casefold()}
+    opened = set()
+    for code in matches:
+        up = parent[code]
+        while up is not None:
+            opened.add(up)
+            up = parent[up]
+    inside = set()  # the parts of a match: depth first, so a parent is decided before its children
+    for n in nodes:
+        if n["parent"] in matches or n["parent"] in inside:
+            inside.add(n["code"])
+    shown = [n for n in nodes if n["code"] in matches or n["code"] in opened or n["code"] in inside]
+    return shown, opened, len(matches)
+
+
+def picker(tree, kind: str, selected: list[str], find: str = "") -> dict:
+    """What the hierarchy picker template needs for one dimension, narrowed to a Find if there is one."""
+    nodes = tree.public()
+    shown, opened, matches = _found(nodes, find)
+    visible = {n["code"] for n in shown}
+    chosen = set(selected)
+    return {"kind": kind, "nodes": shown, "selected": chosen, "find": find, "opened": opened,
+            "matches": matches, "total": len(nodes), "levels": _level_buttons(tree, kind),
+            "chips": [n for n in nodes if n["code"] in chosen],
+            "kept": [n["code"] for n in nodes if n["code"] in chosen and n["code"] not in visible]}
 
 
 def expand_levels(tree, codes: list[str], level: str | None, field: str) -> list[str]:
-    """Add a whole level (or every leaf) to the checked nodes, for browsers without JavaScript."""
+    """Add a whole level (or every leaf) to the checked nodes; the root goes, as the level covers it."""
     if not level:
         return codes
     if level == "leaves":
@@ -64,9 +106,41 @@ def form_state(dataset_name: str | None, values: dict | None = None, errors: dic
     for ind in dataset.indicators:
         depth[ind["code"]] = 0 if ind["parent"] is None else depth.get(ind["parent"], 0) + 1
     state.update(dataset=dataset, indicator_depth=depth,
-                 products=picker(dataset.products, "products", values["products"]),
-                 regions=picker(dataset.regions, "regions", values["regions"]))
+                 products=picker(dataset.products, "products", values["products"], values.get("products_find", "")),
+                 regions=picker(dataset.regions, "regions", values["regions"], values.get("regions_find", "")))
     return state
+
+
+PICKERS = ("products", "regions")
+MAX_FIND = 100  # characters of a Find: longer text names no node
+
+
+def picker_edit(form) -> tuple[dict, dict] | None:
+    """The form as entered, changed by a picker button (Find, Add a whole level, Remove a chosen node),
+    with errors by field; None when the form asks to run the analysis.
+
+    Without JavaScript these buttons post the whole form, so nothing typed or ticked so far is lost."""
+    if not any(key in form for key in ("find", "add_level", "remove")):
+        return None
+    values = {key: form.get(key, "") for key in ("dataset", "year", "indicator", "perspective", "by")}
+    errors = {}
+    for kind in PICKERS:
+        values[kind] = list(dict.fromkeys(form.getlist(kind)))
+        values[f"{kind}_find"] = form.get(f"{kind}_find", "")[:MAX_FIND]
+    try:
+        values["year"] = int(values["year"]) if values["year"].isascii() and values["year"].isdigit() else None
+        kind, _, code = form.get("remove", "").partition(":")
+        if kind in PICKERS:
+            values[kind] = [c for c in values[kind] if c != code]
+        kind, _, level = form.get("add_level", "").partition(":")
+        if kind in PICKERS:
+            tree = getattr(engine().dataset(values["dataset"]), kind)
+            values[kind] = expand_levels(tree, [c for c in values[kind] if c in tree], level, kind)
+    except EngineError as exc:  # an unknown dataset, or a level that is not one
+        errors[exc.field] = exc.message
+    if values["year"] is None:
+        del values["year"]
+    return values, errors
 
 
 def query_from_form(form) -> tuple[Query | None, dict, dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 
 from . import exports, jobs, presenting
-from .forms import form_state, query_from_form
+from .forms import form_state, picker_edit, query_from_form
 from .ownership import client_key, current_owner, owned_job_or_404, owned_jobs, owned_scenarios
 from .security import limit_submissions
 from .web import dataset_arg, id_arg, is_htmx
@@ -46,21 +46,31 @@ def query_form():
     return render_template("workspace/_form.html", form=form_state(dataset))
 
 
+def form_again(form: dict, status: int):
+    """The query form shown again as entered: the form fragment for htmx, else the whole workspace."""
+    if is_htmx():
+        response = make_response(render_template("workspace/_form.html", form=form), status)
+        response.headers["HX-Retarget"] = "#query-forms"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    context = page_context()
+    context["form"] = form
+    return render_template("workspace/index.html", **context), status
+
+
 @bp.post("/analyses")
 @limit_submissions
 def submit():
-    """Queue an analysis for this session; a fragment for htmx, 303 to its page otherwise."""
+    """Queue an analysis for this session; a fragment for htmx, 303 to its page otherwise.
+
+    A picker button (Find, Add a whole level, Remove) only shows the form again, changed, and queues nothing."""
+    edited = picker_edit(request.form)
+    if edited is not None:
+        values, errors = edited
+        return form_again(form_state(values.get("dataset"), values, errors), 422 if errors else 200)
     query, values, errors = query_from_form(request.form)
     if query is None:
-        form = form_state(values.get("dataset"), values, errors)
-        if is_htmx():
-            response = make_response(render_template("workspace/_form.html", form=form), 422)
-            response.headers["HX-Retarget"] = "#query-form"
-            response.headers["HX-Reswap"] = "outerHTML"
-            return response
-        context = page_context()
-        context["form"] = form
-        return render_template("workspace/index.html", **context), 422
+        return form_again(form_state(values.get("dataset"), values, errors), 422)
     job = jobs.submit(current_owner(), query, client_key())
     if is_htmx():
         return render_template("workspace/_submitted.html", job=job)

@@ -3,37 +3,6 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // Filter a hierarchy picker as the user types; ancestors of a match stay visible.
-  document.addEventListener("input", function (event) {
-    var input = event.target;
-    if (!input.matches || !input.matches("input.filter")) return;
-    var list = document.getElementById(input.dataset.list);
-    var needle = input.value.trim().toLowerCase();
-    list.querySelectorAll("li").forEach(function (item) { item.hidden = needle !== ""; });
-    if (needle === "") return;
-    list.querySelectorAll("li").forEach(function (item) {
-      if (item.dataset.text.indexOf(needle) === -1) return;
-      for (var node = item; node && node !== list; node = node.parentElement) {
-        if (node.tagName === "LI") node.hidden = false;
-      }
-      item.querySelectorAll("li").forEach(function (child) { child.hidden = false; });
-    });
-  });
-
-  // Choosing a whole level ticks every node of that level at once (the server does the same without JS).
-  document.addEventListener("change", function (event) {
-    var select = event.target;
-    if (!select.matches || !select.matches("select.level") || select.value === "") return;
-    var list = document.getElementById(select.dataset.list);
-    list.querySelectorAll("input[type=checkbox]").forEach(function (box) {
-      var isLeaf = !box.parentElement.querySelector("ul");
-      if (select.value === "leaves" ? isLeaf : box.dataset.level === select.value) box.checked = true;
-    });
-    var total = list.querySelector("input[value=TOTAL]");
-    if (total) total.checked = false;
-    select.value = "";
-  });
-
   // The status region is one element for the page's life. A message about a job never replaces one
   // about a later state of the same job: the socket can overtake the response to the submit.
   var STATE_ORDER = {queued: 0, running: 1, done: 2, failed: 2, deleted: 3};

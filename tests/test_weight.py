@@ -36,8 +36,9 @@ def static_urls(html: str) -> list[tuple[str, str, str | None]]:
 def test_a_pages_static_urls_carry_the_fingerprint_of_their_content(client):
     html = client.get("/").get_data(as_text=True)
     urls = static_urls(html)
-    assert {name for _, name, _ in urls} == {"favicon.svg", "app.css", "charts.css", "app.js",
-                                             "vendor/htmx-2.0.11.min.js", "vendor/htmx-ext-ws-2.0.4.min.js"}
+    assert {name for _, name, _ in urls} == {"favicon.svg", "app.css", "charts.css", "picker.css", "app.js",
+                                             "picker.js", "vendor/htmx-2.0.11.min.js",
+                                             "vendor/htmx-ext-ws-2.0.4.min.js"}
     for url, name, version in urls:
         content = (ROOT / "static" / name).read_bytes()
         assert version == hashlib.sha256(content).hexdigest()[:12], url
