@@ -80,7 +80,7 @@
     } else if (!event.detail.successful) {
       return;
     } else if (elt.id === "query-form") {
-      var fold = document.getElementById("query-fold");
+      var fold = document.getElementById("query-fold") || makeFold();
       if (fold && fold.open) {
         fold.open = false;  // the form folds to its one line after a run, as on a fresh page
         focus(fold.querySelector("summary"));
@@ -95,6 +95,27 @@
       focus(document.getElementById("queue-heading"));  // "Delete all"
     }
   });
+
+  // The first run on a fresh page: the form gets the fold that the server renders once there is a result.
+  function makeFold() {
+    var forms = document.getElementById("query-forms");
+    if (!forms) return null;
+    var fold = document.createElement("details"), summary = document.createElement("summary");
+    var opened = document.createElement("span"), closed = document.createElement("span");
+    fold.className = "query-fold";
+    fold.id = "query-fold";
+    fold.open = true;
+    opened.className = "fold-open";
+    opened.textContent = "New analysis";
+    closed.className = "fold-closed";
+    closed.textContent = "Change the query";
+    summary.appendChild(opened);
+    summary.appendChild(closed);
+    fold.appendChild(summary);
+    forms.parentNode.insertBefore(fold, forms);
+    fold.appendChild(forms);
+    return fold;
+  }
 
   // "Skip to Run analysis" opens the folded query form first.
   document.addEventListener("click", function (event) {

@@ -57,8 +57,10 @@ def run_every_leaf(page, done: int):
     """All 200 products by product, for all 49 regions; waits for the done-th finished row."""
     open_query(page)
     page.check("input[name=by][value=product]")
-    page.select_option("#level-products", "leaves")
-    page.select_option("#level-regions", "leaves")
+    for kind in ("products", "regions"):  # "Add a whole level": the finest one, every product and region
+        levels = page.locator("details.levels", has=page.locator(f"button[name=add_level][value^='{kind}:']"))
+        levels.locator("summary").click()
+        levels.locator("button[name=add_level]").last.click()
     page.click("#run-analysis")
     wait_for_js(page, f"document.querySelectorAll('#queue-list li.job.status-done').length === {done}", 60)
     wait_for_js(page, "document.querySelector('#panel-a table.data') !== null", 30)
