@@ -89,7 +89,7 @@ def test_a_level_button_adds_the_level_and_queues_nothing(exio_client):
     assert 'Add every product at its finest level (200)' in html and 'Add every division (60)' in html
     assert job_count(exio_client.application) == 0
     bad = exio_client.post("/analyses", data=MultiDict(BASE + [("add_level", "regions:7")]))
-    assert bad.status_code == 422 and "that level does not exist" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "That level does not exist" in bad.get_data(as_text=True)
 
 
 def test_a_chip_removes_its_node_and_the_rest_is_kept(exio_client):

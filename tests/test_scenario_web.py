@@ -64,8 +64,8 @@ def test_builder_adds_moves_removes_and_validates_without_javascript(client):
     refused = client.post("/scenarios/builder", data=builder_form("", bad, "save"))
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "give the scenario a name" in html and "enter the change in percent" in html
-    assert "below -100 % would make coefficients negative" in html
+    assert "Give the scenario a name" in html and "Enter the change in percent" in html
+    assert "is below -100 %, which would make coefficients negative." in html
     assert 'id="e-interventions-0-change_pct"' in html and 'id="e-interventions-1-change_pct"' in html
     with client.application.app_context():
         from app.models import Scenario

@@ -66,7 +66,7 @@ def test_the_builder_shows_an_error_beside_the_change(shared_app, text):
     response = client.post("/scenarios/builder", data=builder(rows=[ROW, dict(ROW, change_pct=text)]))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert '<p id="e-interventions-1-change_pct" class="error">enter the change in percent as a plain number' in html
+    assert '<p id="e-interventions-1-change_pct" class="error">Enter the change in percent as a plain number' in html
     assert 'id="e-interventions-0-change_pct"' not in html
     assert 'aria-invalid="true"' in html.split('id="change_pct-1"')[1].split(">")[0]
     assert f'value="{text}"' in html  # kept as typed, to be corrected
@@ -74,12 +74,12 @@ def test_the_builder_shows_an_error_beside_the_change(shared_app, text):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("products_level", "9" * 5000, "choose a level from the list"),
-    ("regions_level", "\u0661", "choose a level from the list"),
-    ("products_level", "1_0", "choose a level from the list"),
-    ("year", "\u0662\u0660\u0661\u0661", "choose a year from the list"),
-    ("year", "2_011", "choose a year from the list"),
-    ("year", "9" * 5000, "choose a year from the list"),
+    ("products_level", "9" * 5000, "Choose a level from the list."),
+    ("regions_level", "\u0661", "Choose a level from the list."),
+    ("products_level", "1_0", "Choose a level from the list."),
+    ("year", "\u0662\u0660\u0661\u0661", "Choose a year from the list."),
+    ("year", "2_011", "Choose a year from the list."),
+    ("year", "9" * 5000, "Choose a year from the list."),
 ])
 def test_the_query_form_refuses_odd_numbers_beside_the_field(client, field, value, message):
     fields = [(k, v) for k, v in FORM if k != field] + [(field, value)]

@@ -80,12 +80,12 @@ def test_htmx_submit_answers_with_a_fragment(client):
 
 
 @pytest.mark.parametrize("change, field, message", [
-    (("year", "1990"), "year", "year 1990 is not in dataset"),
-    (("year", "soon"), "year", "choose a year from the list"),
-    (("products", "nonsense"), "products", "unknown product code 'nonsense'"),
-    (("indicator", "gold"), "indicator", "no indicator 'gold'"),
-    (("perspective", "sideways"), "perspective", "perspective must be one of"),
-    (("dataset", "../etc"), "dataset", "no dataset named"),
+    (("year", "1990"), "year", "Year 1990 is not in dataset"),
+    (("year", "soon"), "year", "Choose a year from the list."),
+    (("products", "nonsense"), "products", "Unknown product code 'nonsense'"),
+    (("indicator", "gold"), "indicator", "No indicator 'gold'"),
+    (("perspective", "sideways"), "perspective", "must be one of"),
+    (("dataset", "../etc"), "dataset", "No dataset named"),
 ])
 def test_invalid_form_input_is_refused_with_the_message_beside_the_field(client, change, field, message):
     fields = [(k, v) for k, v in FORM if k != change[0]] + [change]
