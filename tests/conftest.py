@@ -1,6 +1,7 @@
 """Fixtures: an app per test on a temporary store, and shared read-only datasets built once."""
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -144,3 +145,20 @@ def instance_env(shared_store, tmp_path):
            "RAMASCENE_HUEY_PATH": str(tmp_path / "huey.sqlite3"), "RAMASCENE_SECRET_KEY": "process-test"}
     assert flask(["db", "upgrade"], env, stderr=subprocess.DEVNULL).wait(timeout=60) == 0
     return env
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's; Playwright cannot download one here
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium per test module, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()

@@ -1,30 +1,15 @@
 """A real browser (Debian's chromium via Playwright): the flow with and without JavaScript, and axe-core."""
 
 import os
-import shutil
 import time
 
 import pytest
 
-from .conftest import wait_for_js
+from .conftest import CHROMIUM, wait_for_js
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is missing (apt-get install -y chromium); "
                                        ".ci/run installs it")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 def table_values(page, panel="#panel-a") -> list[float]:

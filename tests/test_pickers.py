@@ -3,14 +3,12 @@ no-JavaScript paths (server-side Find, level buttons, Remove, the dataset form).
 
 import os
 import re
-import shutil
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from .conftest import make_app, wait_for_js
+from .conftest import CHROMIUM, make_app, wait_for_js
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is missing "
                                     "(apt-get install -y chromium); .ci/run installs it")
 BASE = [("dataset", "exio"), ("year", "2011"), ("indicator", "co2"), ("perspective", "consumption"),
@@ -112,16 +110,6 @@ def test_the_dataset_form_is_a_get_that_queues_nothing(client, shared_store):
 
 
 # --- in a browser, at 49 x 200 ---------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
-
 
 def ready(page):
     page.goto("/")

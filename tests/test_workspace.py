@@ -2,13 +2,11 @@
 region with one message per state, no console errors, axe-core clean at any impact, long tables and lists."""
 
 import os
-import shutil
 
 import pytest
 
-from .conftest import wait_for_js
+from .conftest import CHROMIUM, wait_for_js
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is missing")
 
 # Tags the status region and records every text it shows, from before the page's own scripts run.
@@ -23,16 +21,6 @@ document.addEventListener('DOMContentLoaded', () => {
   }).observe(region, {childList: true, subtree: true, characterData: true});
 });
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
 
 
 def watched_page(browser, url, **options):

@@ -9,7 +9,7 @@ import numpy as np
 from .errors import QueryError
 from .flowmath import AXES, flow_sums
 from .hierarchy import ROOT
-from .query import MAX_NODES, Query, Row
+from .query import MAX_NODES, Query, Row, read_codes, read_year
 
 FIELDS = {"origin-region": "origin_regions", "origin-product": "origin_products",
           "consumer-region": "consumer_regions", "final-product": "final_products"}
@@ -52,19 +52,9 @@ class FlowQuery:
         if not isinstance(by, (list, tuple)) or not all(isinstance(a, str) for a in by):
             raise QueryError("by", by, "by must be one axis or a list of two")
         values["by"] = tuple(by)
-        year = data.get("year")
-        if isinstance(year, float) and year.is_integer():
-            year = int(year)
-        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-            raise QueryError("year", year, "year must be a whole number")
-        values["year"] = year
+        values["year"] = read_year(data)
         for key in FIELDS.values():
-            codes = data.get(key, [ROOT])
-            if isinstance(codes, str) or not isinstance(codes, (list, tuple)):
-                raise QueryError(key, codes, f"{key} must be a list of codes")
-            if not all(isinstance(c, str) and c for c in codes):
-                raise QueryError(key, codes, f"every entry of {key} must be a code (a non-empty string)")
-            values[key] = tuple(codes)
+            values[key] = read_codes(data, key)
         direct = data.get("direct", True)
         if not isinstance(direct, bool):
             raise QueryError("direct", direct, "direct must be true or false")

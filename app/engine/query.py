@@ -22,6 +22,27 @@ BREAKDOWNS = ("product", "region")
 MAX_NODES = 1000
 
 
+
+def read_year(data: dict) -> int | None:
+    """The optional year of an untrusted query: a whole number, or None for the dataset's latest."""
+    year = data.get("year")
+    if isinstance(year, float) and year.is_integer():
+        year = int(year)  # 2011.0 is the whole number 2011 in JSON (and in the published schema)
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise QueryError("year", year, "year must be a whole number")
+    return year
+
+
+def read_codes(data: dict, key: str) -> tuple[str, ...]:
+    """A selection of an untrusted query: a list of node codes; absent means everything (TOTAL), and
+    null is not a list, as the published schema says."""
+    codes = data.get(key, [ROOT])
+    if isinstance(codes, str) or not isinstance(codes, (list, tuple)):
+        raise QueryError(key, codes, f"{key} must be a list of codes")
+    if not all(isinstance(c, str) and c for c in codes):
+        raise QueryError(key, codes, f"every entry of {key} must be a code (a non-empty string)")
+    return tuple(codes)
+
 @dataclass(frozen=True)
 class Query:
     """One analysis: which footprint, seen from which side, broken down by which nodes."""
@@ -51,20 +72,9 @@ class Query:
             if not isinstance(data[key], str) or not data[key]:
                 raise QueryError(key, data[key], f"{key} must be a non-empty string")
             values[key] = data[key]
-        year = data.get("year")
-        if isinstance(year, float) and year.is_integer():
-            year = int(year)  # 2011.0 is the whole number 2011 in JSON (and in the published schema)
-        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-            raise QueryError("year", year, "year must be a whole number")
-        values["year"] = year
+        values["year"] = read_year(data)
         for key in ("products", "regions"):
-            # absent means everything (TOTAL); null is not a list, as the published schema says
-            codes = data.get(key, [ROOT])
-            if isinstance(codes, str) or not isinstance(codes, (list, tuple)):
-                raise QueryError(key, codes, f"{key} must be a list of codes")
-            if not all(isinstance(c, str) and c for c in codes):
-                raise QueryError(key, codes, f"every entry of {key} must be a code (a non-empty string)")
-            values[key] = tuple(codes)
+            values[key] = read_codes(data, key)
         # absent means none; 0, "" or null are not lists
         interventions = data.get("interventions", [])
         if not isinstance(interventions, (list, tuple)):
