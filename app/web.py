@@ -52,3 +52,34 @@ def dataset_arg() -> str | None:
 
 def init_app(app) -> None:
     app.after_request(vary_on_htmx)
+
+
+class ClosedWhenSent:
+    """WSGI middleware for werkzeug's development server (`serve`, the benches, the tests): a response's
+    iterable is closed as soon as its last chunk is sent.
+
+    The server closes it only after draining the socket, and a client that resets the connection first
+    (a browser leaving a page while a static file loads) skips that close: the file stays open until
+    garbage collection."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        return _Sent(self.app(environ, start_response))
+
+
+class _Sent:
+    def __init__(self, body):
+        self.body = body
+
+    def __iter__(self):
+        try:
+            yield from self.body
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        body, self.body = self.body, ()
+        if hasattr(body, "close"):
+            body.close()

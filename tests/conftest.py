@@ -16,6 +16,7 @@ from app import create_app
 from app.engine import Engine, Store
 from app.engine.sources import demo_source
 from app.engine.synth import synthetic_source
+from app.web import ClosedWhenSent
 
 SMALL_SYNTH = {"years": [2011, 2012], "n_regions": 6, "n_products": 24, "seed": 3}
 
@@ -70,7 +71,7 @@ def serving(store_root, tmp_path):
     app = make_app(store_root, tmp_path, HUEY_IMMEDIATE=False, WEBSOCKET_POLL_SECONDS=0.25,
                    WTF_CSRF_ENABLED=True)
     consumers = start_consumers(app, workers=2)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, ClosedWhenSent(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

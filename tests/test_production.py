@@ -22,6 +22,7 @@ from app.engine import Query
 from app.extensions import db
 from app.models import Job
 from app.perf.client import Session
+from app.web import ClosedWhenSent
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REQUIRED = os.environ.get("RAMASCENE_REQUIRE_SERVICES") == "1"
@@ -142,7 +143,7 @@ def web_server(shared_store, tmp_path, database, redis, **config):
 
     app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, SQLALCHEMY_DATABASE_URI=database,
                    REDIS_URL=redis, WEBSOCKET_POLL_SECONDS=5.0, **config)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, ClosedWhenSent(app), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return app, server, f"http://127.0.0.1:{server.server_port}"
 

@@ -9,6 +9,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.engine import Query
+from app.web import ClosedWhenSent
 
 FORM = [("dataset", "demo"), ("year", "2011"), ("indicator", "emission_type1_air"),
         ("perspective", "consumption"), ("by", "region"),
@@ -222,3 +223,35 @@ def test_page_weight_and_vendored_assets(client):
         "htmx-ext-ws-2.0.4.min.js": "896afc2936ded7a56373edf16ce75b0fe9bf49c03d1f55aee9baa94cb87c8d3e",
     }
     assert (vendor / "htmx-LICENSE").is_file() and (vendor / "htmx-ext-ws-LICENSE").is_file()
+
+
+class _Body:
+    """A response body that records whether it was closed (a static file's wrapper, say)."""
+
+    def __init__(self, chunks):
+        self.chunks, self.closed = chunks, 0
+
+    def __iter__(self):
+        return iter(self.chunks)
+
+    def close(self):
+        self.closed += 1
+
+
+def test_a_response_is_closed_once_its_last_chunk_is_sent_even_if_the_server_never_closes_it():
+    body = _Body([b"a", b"b"])
+    sent = ClosedWhenSent(lambda environ, start_response: body)({}, None)
+    assert list(sent) == [b"a", b"b"]
+    assert body.closed == 1  # before the server's own close, which a reset connection skips
+    sent.close()
+    assert body.closed == 1  # and the server's close does not close it twice
+
+
+def test_a_response_abandoned_midway_is_closed_when_the_server_closes_it():
+    body = _Body([b"a", b"b"])
+    sent = ClosedWhenSent(lambda environ, start_response: body)({}, None)
+    chunks = iter(sent)
+    assert next(chunks) == b"a"
+    assert body.closed == 0
+    sent.close()
+    assert body.closed == 1

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.ownership import address_key
 from app.perf.client import Session, WebSocket
 from app.realtime.guard import INBOUND_MESSAGES_ALLOWED, normal_origin
+from app.web import ClosedWhenSent
 
 from .conftest import make_app, wait_for_js
 
@@ -56,7 +57,7 @@ def wait_for(condition, timeout: float = 5.0) -> float:
 
 @contextmanager
 def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, ClosedWhenSent(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

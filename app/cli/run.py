@@ -50,7 +50,10 @@ def serve_command(host, port, workers):
 
     from tasks import start_consumers
 
+    from ..web import ClosedWhenSent
+
     app = current_app._get_current_object()
     consumers = start_consumers(app, workers=workers)
     click.echo(f"RaMa-Scene on http://{host}:{port}/ with {workers} embedded worker threads", err=True)
-    _until_interrupted(lambda: run_simple(host, port, app, threaded=True, use_reloader=False), consumers)
+    app_sent = ClosedWhenSent(app)
+    _until_interrupted(lambda: run_simple(host, port, app_sent, threaded=True, use_reloader=False), consumers)

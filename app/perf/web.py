@@ -10,6 +10,7 @@ import time
 import numpy as np
 from werkzeug.serving import make_server
 
+from ..web import ClosedWhenSent
 from .bench import benchmark_interventions
 from .client import Session
 from .stats import percentile
@@ -35,7 +36,7 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would drown the report
     app.config["SUBMIT_RATE_LIMIT"] = "100000 per minute"  # one session submitting fast is the point here
     consumers = start_consumers(app, workers=2)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, ClosedWhenSent(app), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     session = Session(f"http://127.0.0.1:{server.server_port}")
     try:
