@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .flowviews import csv_rows, is_flow
 from .presenting import intervention_spec
 
 # What makes a spreadsheet read a cell as a formula, full-width forms included (some accept them);
@@ -43,6 +44,8 @@ def csv_table(header: list[str], rows) -> str:
 def csv_text(job) -> str:
     """code, name, value, unit, plus the query (and any interventions) on every row so that a file stands on its own."""
     query, result = job.query, job.result
+    if is_flow(query):
+        return _flow_csv(query, result)
     baseline = result.get("baseline")
     header = ["code", "name", "level", "value", "unit", "dataset", "year", "indicator",
               "perspective", "breakdown", "products", "regions"]
@@ -61,3 +64,15 @@ def csv_text(job) -> str:
         extra = [base_values[k], value - base_values[k]] if baseline else []
         lines.append([code, name, level, value, *extra, result["unit"], *context])
     return csv_table(header, lines)
+
+
+def _flow_csv(query: dict, result: dict) -> str:
+    """An origin -> destination result: its rows or matrix cells, the query on every line."""
+    header, lines = csv_rows(result)
+    context_header = ["unit", "dataset", "year", "indicator", "breakdown", "origin_regions", "origin_products",
+                      "consumer_regions", "final_products", "direct_emissions_of_final_demand", "per"]
+    context = [result["unit"], query["dataset"], query["year"], query["indicator"], " x ".join(query["by"]),
+               *(" ".join(query[key]) for key in ("origin_regions", "origin_products", "consumer_regions",
+                                                  "final_products")),
+               "included" if result.get("direct") else "not included", query.get("per") or ""]
+    return csv_table(header + context_header, [line + context for line in lines])

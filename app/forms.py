@@ -1,4 +1,4 @@
-"""The forms: what the query form and the scenario builder show, and what a posted form means.
+"""The query form: what it shows, and what a posted form means (the scenario builder's: builderform.py).
 
 Each reader turns posted strings into engine objects or messages keyed by field; nothing here
 writes to the database or renders a template.
@@ -7,14 +7,14 @@ writes to the database or renders a template.
 from __future__ import annotations
 
 from .engine import EngineError, Query, QueryError
+from .engine.flows import FlowQuery, resolve_flows
 from .engine.hierarchy import ROOT
-from .engine.interventions import FIELDS, FINAL_DEMAND, MAX_INTERVENTIONS, Intervention, check_interventions
-from .ownership import owned_scenarios
-from .parsing import FieldError, strict_int, strict_number
+from .parsing import strict_int
 from .web import default_dataset, engine
 
 
 def _level_names(tree, kind: str) -> dict[int, str]:
+    """kind: the tree's noun, products or regions."""
     depth = max(n.level for n in tree.nodes.values())
     if kind == "products" and depth == 3:
         return {1: "every section", 2: "every division", 3: "every product below a division"}
@@ -60,14 +60,15 @@ def _found(nodes: list[dict], find: str) -> tuple[list[dict], set[str], int]:
     return shown, opened, len(matches)
 
 
-def picker(tree, kind: str, selected: list[str], find: str = "") -> dict:
-    """What the hierarchy picker template needs for one dimension, narrowed to a Find if there is one."""
+def picker(tree, kind: str, selected: list[str], find: str = "", noun: str | None = None) -> dict:
+    """What the hierarchy picker template needs for one field (kind) picking from a tree of products or
+    regions (noun, the kind by default), narrowed to a Find if there is one."""
     nodes = tree.public()
     shown, opened, matches = _found(nodes, find)
     visible = {n["code"] for n in shown}
     chosen = set(selected)
     return {"kind": kind, "nodes": shown, "selected": chosen, "find": find, "opened": opened,
-            "matches": matches, "total": len(nodes), "levels": _level_buttons(tree, kind),
+            "matches": matches, "total": len(nodes), "levels": _level_buttons(tree, noun or kind),
             "chips": [n for n in nodes if n["code"] in chosen],
             "kept": [n["code"] for n in nodes if n["code"] in chosen and n["code"] not in visible]}
 
@@ -86,56 +87,87 @@ def expand_levels(tree, codes: list[str], level: str | None, field: str) -> list
     return [c for c in codes if c != ROOT or not extra] + [c for c in extra if c not in codes]
 
 
+AXIS_PICKERS = {"origin_regions": "regions", "origin_products": "products",
+                "consumer_regions": "regions", "final_products": "products"}  # field -> the tree it picks from
+LEGACY_PICKERS = {"products": "products", "regions": "regions"}  # the classic form's (bookmarks, scripts)
+PICKERS = {**AXIS_PICKERS, **LEGACY_PICKERS}
+AXIS_NAMES = {"final-product": "products bought by final consumers", "consumer-region": "consuming regions",
+              "origin-region": "regions where the impacts occur", "origin-product": "products whose making emits"}
+ORIGIN, DESTINATION = ("origin_regions", "origin_products"), ("consumer_regions", "final_products")
+# the four classic views, one click each: the rows, and the selections the view sums over entirely
+PRESETS = {
+    "consumption-product": ("final-product", ORIGIN, "Footprint by product bought"),
+    "consumption-region": ("consumer-region", ORIGIN, "Footprint by consuming region"),
+    "production-region": ("origin-region", DESTINATION, "Territorial impacts by region"),
+    "production-product": ("origin-product", DESTINATION, "Territorial impacts by product made"),
+}
+PER_CHOICES = {"": "Totals", "capita": "Per person", "value-added": "Per unit of value added"}
+TEXT_FIELDS = ("dataset", "year", "indicator", "by", "by2", "per")
+MAX_FIND = 100  # characters of a Find: longer text names no node
+
+
 def form_state(dataset_name: str | None, values: dict | None = None, errors: dict | None = None) -> dict:
     """Everything the query form shows: choices from the dataset, the user's values, messages per field."""
     names = engine().store.names()
     dataset_name = default_dataset(dataset_name)
     values = dict(values or {})
-    state = {"datasets": names, "values": values, "errors": errors or {}, "dataset": None}
+    state = {"datasets": names, "values": values, "errors": errors or {}, "dataset": None, "presets": PRESETS,
+             "axis_names": AXIS_NAMES, "per_choices": PER_CHOICES}
     if dataset_name is None:
         return state
     dataset = engine().dataset(dataset_name)
     values.setdefault("dataset", dataset_name)
     values.setdefault("year", dataset.years[-1])
     values.setdefault("indicator", dataset.indicators[0]["code"])
-    values.setdefault("perspective", "consumption")
-    values.setdefault("by", "product")
-    values.setdefault("products", [ROOT])
-    values.setdefault("regions", [ROOT])
+    values.setdefault("by", "final-product")
+    values.setdefault("by2", "")
+    values.setdefault("direct", True)
+    values.setdefault("per", "")
     depth = {}
     for ind in dataset.indicators:
         depth[ind["code"]] = 0 if ind["parent"] is None else depth.get(ind["parent"], 0) + 1
-    state.update(dataset=dataset, indicator_depth=depth,
-                 products=picker(dataset.products, "products", values["products"], values.get("products_find", "")),
-                 regions=picker(dataset.regions, "regions", values["regions"], values.get("regions_find", "")))
+    state.update(dataset=dataset, indicator_depth=depth)
+    for field, noun in AXIS_PICKERS.items():
+        values.setdefault(field, [ROOT])
+        state[field] = picker(getattr(dataset, noun), field, values[field], values.get(f"{field}_find", ""), noun)
+    # the origin side is folded while it selects everything and nothing about it needs attention
+    state["origin_open"] = any(values[f] != [ROOT] or values.get(f"{f}_find") or any(k.startswith(f) for k in
+                                                                                      state["errors"]) for f in ORIGIN)
+    state["origin_open"] = state["origin_open"] or "origin" in values.get("by", "") + values.get("by2", "")
     return state
 
 
-PICKERS = ("products", "regions")
-MAX_FIND = 100  # characters of a Find: longer text names no node
+def _as_entered(form) -> dict:
+    values = {key: form.get(key, "") for key in TEXT_FIELDS}
+    values["direct"] = form.get("direct") == "on"
+    for field in AXIS_PICKERS:
+        values[field] = list(dict.fromkeys(form.getlist(field)))
+    return values
 
 
 def picker_edit(form) -> tuple[dict, dict] | None:
-    """The form as entered, changed by a picker button (Find, Add a whole level, Remove a chosen node),
-    with errors by field; None when the form asks to run the analysis.
+    """The form as entered, changed by a picker button (Find, Add a whole level, Remove a chosen node) or a
+    preset, with errors by field; None when the form asks to run the analysis.
 
     Without JavaScript these buttons post the whole form, so nothing typed or ticked so far is lost."""
-    if not any(key in form for key in ("find", "add_level", "remove")):
+    if not any(key in form for key in ("find", "add_level", "remove", "preset")):
         return None
-    values = {key: form.get(key, "") for key in ("dataset", "year", "indicator", "perspective", "by")}
-    errors = {}
-    for kind in PICKERS:
-        values[kind] = list(dict.fromkeys(form.getlist(kind)))
-        values[f"{kind}_find"] = form.get(f"{kind}_find", "")[:MAX_FIND]
+    values, errors = _as_entered(form), {}
+    for field in AXIS_PICKERS:
+        values[f"{field}_find"] = form.get(f"{field}_find", "")[:MAX_FIND]
     try:
         values["year"] = int(values["year"]) if values["year"].isascii() and values["year"].isdigit() else None
-        kind, _, code = form.get("remove", "").partition(":")
-        if kind in PICKERS:
-            values[kind] = [c for c in values[kind] if c != code]
-        kind, _, level = form.get("add_level", "").partition(":")
-        if kind in PICKERS:
-            tree = getattr(engine().dataset(values["dataset"]), kind)
-            values[kind] = expand_levels(tree, [c for c in values[kind] if c in tree], level, kind)
+        field, _, code = form.get("remove", "").partition(":")
+        if field in AXIS_PICKERS:
+            values[field] = [c for c in values[field] if c != code]
+        field, _, level = form.get("add_level", "").partition(":")
+        if field in AXIS_PICKERS:
+            tree = getattr(engine().dataset(values["dataset"]), AXIS_PICKERS[field])
+            values[field] = expand_levels(tree, [c for c in values[field] if c in tree], level, field)
+        preset = PRESETS.get(form.get("preset", ""))
+        if preset is not None:
+            values.update(by=preset[0], by2="")
+            values.update({field: [ROOT] for field in preset[1]})
     except EngineError as exc:  # an unknown dataset, or a level that is not one
         errors[exc.field] = exc.message
     if values["year"] is None:
@@ -143,8 +175,30 @@ def picker_edit(form) -> tuple[dict, dict] | None:
     return values, errors
 
 
-def query_from_form(form) -> tuple[Query | None, dict, dict]:
-    """(query or None, the values as entered, errors by field)."""
+def query_from_form(form) -> tuple[Query | FlowQuery | None, dict, dict]:
+    """(query or None, the values as entered, errors by field). A form with a perspective is the classic
+    one (bookmarks and scripts from before the origin -> destination form); any other is the current one."""
+    if "perspective" in form:
+        return _classic_from_form(form)
+    values, errors = _as_entered(form), {}
+    try:
+        dataset = engine().dataset(values["dataset"])
+        values["year"] = strict_int(values["year"], "year", 4, "choose a year from the list")
+        for field, noun in AXIS_PICKERS.items():
+            values[field] = expand_levels(getattr(dataset, noun), values[field], form.get(f"{field}_level"), field)
+        by = [values["by"]] + ([values["by2"]] if values["by2"] else [])
+        query = FlowQuery.from_dict({
+            "dataset": values["dataset"], "year": values["year"], "indicator": values["indicator"], "by": by,
+            "direct": values["direct"], "per": values["per"] or None,
+            **{field: values[field] for field in AXIS_PICKERS}})
+        resolve_flows(engine(), query)
+        return query, values, errors
+    except EngineError as exc:  # a bad field, or a dataset found damaged
+        errors["by" if exc.field.startswith("by") else exc.field] = exc.message
+        return None, values, errors
+
+
+def _classic_from_form(form) -> tuple[Query | None, dict, dict]:
     values = {key: form.get(key, "") for key in ("dataset", "year", "indicator", "perspective", "by")}
     values["products"] = form.getlist("products")
     values["regions"] = form.getlist("regions")
@@ -163,55 +217,21 @@ def query_from_form(form) -> tuple[Query | None, dict, dict]:
         return query, values, errors
     except EngineError as exc:  # a bad field, or a dataset found damaged
         errors[exc.field] = exc.message
-        return None, values, errors
+        return None, *_as_axes(values, errors)
 
 
-def blank_intervention() -> dict:
-    """A new builder row: every product from everywhere, to final demand everywhere, no change yet."""
-    return {"product": ROOT, "origin": ROOT, "consumer": FINAL_DEMAND, "consumer_region": ROOT, "change_pct": ""}
+def _as_axes(values: dict, errors: dict) -> tuple[dict, dict]:
+    """A classic form's values and errors in the current form's fields, to show it again."""
+    side = {"products": "final_products", "regions": "consumer_regions"}
+    by = {"product": "final-product", "region": "consumer-region"}
+    if values.get("perspective") == "production":
+        side = {"products": "origin_products", "regions": "origin_regions"}
+        by = {"product": "origin-product", "region": "origin-region"}
+    out = {key: values[key] for key in ("dataset", "year", "indicator") if key in values}
+    out.update({side[key]: values[key] for key in side}, by=by.get(values.get("by"), ""))
 
+    def field(key: str) -> str:
+        head, _, tail = key.partition("_")
+        return side[head] + (f"_{tail}" if tail else "") if head in side else "by" if key == "perspective" else key
 
-def rows_from_form(form) -> list[dict]:
-    """The builder's rows as entered (strings), in order."""
-    # one more than allowed is kept, so that validate() can say there are too many
-    count = min(strict_int(form.get("count", "0"), "count", 3), MAX_INTERVENTIONS + 1)
-    # codes come from the selects as they are (a dataset's code may begin with a space or a tab)
-    return [{key: form.get(f"{key}-{i}", "").strip() if key == "change_pct" else form.get(f"{key}-{i}", "")
-             for key in FIELDS} for i in range(count)]
-
-
-def validate(dataset, name: str, rows: list[dict]) -> tuple[list[Intervention], dict]:
-    """Interventions from the rows, or messages keyed by field (interventions[i].key)."""
-    errors, interventions = {}, []
-    if not name or len(name) > 100:
-        errors["name"] = "give the scenario a name of 1 to 100 characters"
-    if not rows:
-        errors["interventions"] = "add at least one intervention"
-    if len(rows) > MAX_INTERVENTIONS:
-        errors["interventions"] = f"at most {MAX_INTERVENTIONS} interventions"
-    for i, row in enumerate(rows):
-        data = dict(row)
-        try:
-            data["change_pct"] = strict_number(row["change_pct"], f"interventions[{i}].change_pct",
-                                               "enter the change in percent as a plain number, e.g. -20 or 12.5")
-        except FieldError as exc:
-            errors[exc.field] = exc.message
-            continue
-        try:
-            intervention = Intervention.from_dict(data, i)
-            check_interventions(dataset, [intervention])
-            interventions.append(intervention)
-        except QueryError as exc:
-            errors[exc.field.replace("interventions[0]", f"interventions[{i}]")] = exc.message.replace(
-                "interventions[0]", f"intervention {i + 1}")
-    return interventions, errors
-
-
-def builder_context(dataset_name: str | None, name: str = "", rows=None, errors=None, scenario_id=None) -> dict:
-    """Everything the scenario builder shows: the dataset's choices, the rows as entered, messages per field."""
-    names = engine().store.names()
-    dataset_name = default_dataset(dataset_name)
-    dataset = engine().dataset(dataset_name) if dataset_name else None
-    return {"dataset": dataset, "datasets": names, "name": name, "rows": rows if rows is not None else
-            ([blank_intervention()] if dataset else []), "errors": errors or {}, "scenario_id": scenario_id,
-            "scenarios": owned_scenarios(), "max": MAX_INTERVENTIONS}
+    return out, {field(key): message for key, message in errors.items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from . import charts
+from . import charts, flowviews
 from .charts import basemap
 from .engine import EngineError
 from .engine.classifications import EXIO3_REGIONS
@@ -57,10 +57,15 @@ def indicator_of(dataset, code) -> dict:
     return {"code": code, "name": code, "unit": ""}
 
 
-def describe(query: dict) -> str:
+def describe(query: dict, result: dict | None = None) -> str:
     """The query in words: which footprint, of what selection, by product or region, in which year."""
     dataset = dataset_or_none(query["dataset"])
     indicator = indicator_of(dataset, query["indicator"])
+    if flowviews.is_flow(query):
+        def names(axis, codes):
+            return _names(flowviews.axis_tree(dataset, axis), codes, "regions" if "region" in axis else "products")
+
+        return flowviews.describe(query, dataset, indicator, names, (result or {}).get("direct"))
     products = _names(dataset and dataset.products, query["products"], "products")
     regions = _names(dataset and dataset.regions, query["regions"], "regions")
     what = f"{indicator['name']} [{indicator['unit']}]"
@@ -81,6 +86,8 @@ def describe(query: dict) -> str:
 def title(query: dict) -> str:
     dataset = dataset_or_none(query["dataset"])
     indicator = indicator_of(dataset, query["indicator"])
+    if flowviews.is_flow(query):
+        return flowviews.title(query, indicator)
     return (f"{PERSPECTIVE_WORDS[query['perspective']]} {indicator['name']} by {query['by']}, "
             f"{query['dataset']} {query['year']}")
 
@@ -90,10 +97,20 @@ def chart(query: dict, result: dict, ident: str = "chart", standalone: bool = Fa
     other regions. standalone: a file of its own (the download), carrying the map outlines itself."""
     heading = title(query)
     dataset = dataset_or_none(query["dataset"])
+    if flowviews.is_flow(query):
+        def map_or_bars(rows, unit, total, heading, ident, standalone):
+            return _regions_chart(dataset, rows, unit, total, heading, ident, standalone)
+
+        return flowviews.chart(query, result, dataset, heading, ident, standalone, map_or_bars)
     rows, unit, total = result["rows"], result["unit"], result["total"]
     if query["by"] == "product":
         tree = dataset.products if dataset is not None else None
         return charts.treemap(rows, unit, total, heading, ident, tree=tree, standalone=standalone)
+    return _regions_chart(dataset, rows, unit, total, heading, ident, standalone)
+
+
+def _regions_chart(dataset, rows, unit, total, heading, ident, standalone) -> str:
+    """A world map for EXIOBASE regions; bars for any other region classification."""
     if dataset is not None and set(dataset.regions.leaf_codes()) <= set(EXIO3_REGIONS):
         codes = dataset.regions.leaf_codes()
         leaves = [{codes[i] for i in dataset.regions[r["code"]].leaves} for r in rows]
@@ -114,9 +131,14 @@ def comparison(a: dict, b: dict) -> list[dict] | None:
     """Per-row difference b - a when both results answer the same view (other year or scenario)."""
     if a is None or b is None or a.get("result") is None or b.get("result") is None:
         return None
-    same = ("dataset", "indicator", "perspective", "by", "products", "regions")
-    if any(a["query"][k] != b["query"][k] for k in same) or a["query"] == b["query"]:
+    # the same view: every field but the year and the interventions alike
+    differ = {"year", "interventions"}
+    if {*a["query"]} != {*b["query"]} or a["query"] == b["query"]:
         return None
+    if any(a["query"][k] != b["query"][k] for k in a["query"] if k not in differ):
+        return None
+    if a["result"].get("rows") is None or b["result"].get("rows") is None:
+        return None  # matrices are compared cell by cell in their downloads, not here
     rows = [_difference(ra["code"], ra["name"], ra["value"], rb["value"])
             for ra, rb in zip(a["result"]["rows"], b["result"]["rows"])]
     rows.append(_difference("", "Total", a["result"]["total"], b["result"]["total"]))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from . import jobs
+from .builderform import blank_intervention, builder_context, rows_from_form, validate
 from .engine.interventions import MAX_INTERVENTIONS
 from .engine.query import Query
 from .extensions import db
-from .forms import blank_intervention, builder_context, rows_from_form, validate
 from .models import Scenario
 from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_or_404
 from .parsing import FieldError, strict_int

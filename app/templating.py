@@ -5,13 +5,24 @@ Templates only format what a view handed them; none of these reads the database.
 
 from __future__ import annotations
 
-from . import presenting
+from . import flowviews, presenting
 from .charts import format_value
 
 
 def chart_svg(job, ident: str) -> str:
     """The result's chart, inline."""
     return presenting.chart(job.query, job.result, ident)
+
+
+def trade_of(job) -> dict | None:
+    """Trade embodied in a finished origin -> destination result by region (None for other results)."""
+    if job.result is None or not flowviews.is_flow(job.query):
+        return None
+    return flowviews.trade(job.query, job.result)
+
+
+def trade_chart_svg(embodied: dict, job, ident: str) -> str:
+    return flowviews.trade_chart(embodied, f"Balance of embodied trade: {presenting.title(job.query)}", ident)
 
 
 def comparison(a, b):
@@ -64,6 +75,9 @@ def init_app(app) -> None:
     app.add_template_global(presenting.scenario_comparison, "scenario_comparison")
     app.add_template_global(presenting.title, "job_title")
     app.add_template_global(chart_svg)
+    app.add_template_global(trade_of)
+    app.add_template_global(trade_chart_svg)
+    app.add_template_global(flowviews.AXIS_PLURAL, "axis_plural")
     app.add_template_global(table_view)
     app.add_template_global(solver_words)
     app.add_template_global(SORTS, "table_sorts")

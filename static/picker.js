@@ -168,7 +168,13 @@
         if (list && !list.hidden) setExpanded(item, false);
         else if (parentItem(item)) focusItem(tree, parentItem(item));
         break;
-      case " ": case "Enter":
+      case "Enter": {
+        // as Enter in a text field submits its form: run the analysis (Space ticks)
+        var run = item.closest("form") && item.closest("form").querySelector("#run-analysis");
+        if (run) run.click(); else handled = false;
+        break;
+      }
+      case " ":
         box(item).checked = !box(item).checked;
         typed = "";
         sync(item.closest("fieldset.picker"));

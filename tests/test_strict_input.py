@@ -86,7 +86,9 @@ def test_the_query_form_refuses_odd_numbers_beside_the_field(client, field, valu
     response = client.post("/analyses", data=MultiDict(fields))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    target = field.removesuffix("_level")
+    # the classic form (perspective consumption) is shown again as the current one: its products are the
+    # products bought, its regions the consuming regions
+    target = {"products": "final_products", "regions": "consumer_regions"}.get(field.removesuffix("_level"), field)
     assert f'id="e-{target}" class="error">{message}' in html or (
         f'id="e-{target}"' in html and message in html.split(f'id="e-{target}"')[1].split("</p>")[0])
 
