@@ -10,6 +10,8 @@ import pytest
 
 from app.engine import Query
 
+from .test_flow_api import dense  # noqa: F401 (the dense reference, a fixture)
+
 BASE = ["query", "--dataset", "demo", "--indicator", "emission_type1_air"]
 
 
@@ -25,14 +27,9 @@ def cli(shared_app):
 
 
 @pytest.fixture(scope="module")
-def bilateral(engine):
+def bilateral(dense):  # noqa: F811
     """Origin region x consumer region by dense numpy, and F_Y per region."""
-    dataset = engine.dataset("demo")
-    row = dataset.indicator_row["emission_type1_air"]
-    s, L, Y = (np.array(dataset.array(2011, k)) for k in ("S", "L", "Y"))
-    R = dataset.regions.size
-    flows = (s[row][:, None] * np.linalg.solve(np.eye(len(s[row])) - np.array(dataset.array(2011, "A")), Y))
-    return flows.reshape(R, -1, R).sum(axis=1), np.array(dataset.array(2011, "F_Y"))[row]
+    return dense[:2]
 
 
 def test_matrix_json_equals_the_dense_bilateral_flows(cli, bilateral):
