@@ -11,10 +11,11 @@ from jsonschema.exceptions import ValidationError, best_match
 from werkzeug.exceptions import BadRequest
 
 from . import jobs
-from .engine import Query, QueryError
+from .engine import QueryError, parse_query
+from .engine.flowmath import AXES
 from .errors import fail
 from .models import Job
-from .openapi import QUERY, openapi_document
+from .openapi import CLASSIC_QUERY, FLOW_QUERY, QUERY, openapi_document
 from .ownership import client_key, current_owner, owned_or_none
 from .security import csrf, limit_submissions
 from .web import engine
@@ -108,6 +109,8 @@ def _unique_items(validator, unique, instance, schema):
 
 QueryValidator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
 QUERY_VALIDATOR = QueryValidator(QUERY)
+# the API checks a body against the kind it is (a classic view has `perspective`), for messages about its fields
+KIND_VALIDATORS = {True: QueryValidator(CLASSIC_QUERY), False: QueryValidator(FLOW_QUERY)}
 TYPE_WORDS = {"string": "a string", "integer": "a whole number", "number": "a number", "array": "a list",
               "object": "an object", "null": "null", "boolean": "true or false"}
 
@@ -143,7 +146,8 @@ def schema_error(error: ValidationError) -> QueryError:
         "type": lambda: f"{field} must be " + " or ".join(
             TYPE_WORDS[t] for t in ([bound] if isinstance(bound, str) else bound)),
         "minLength": lambda: f"{field} must not be empty",
-        "enum": lambda: f"{field} must be one of {', '.join(map(str, bound))}",
+        "enum": lambda: f"{field} must be one of {', '.join('null' if b is None else str(b) for b in bound)}",
+        "anyOf": lambda: f"{field} must be one axis ({', '.join(AXES)}) or a list of one or two of them",
         "minItems": lambda: f"{field} must have at least {bound} " + ("entry" if bound == 1 else "entries"),
         "maxItems": lambda: f"{field} may have at most {bound} entries",
         "uniqueItems": lambda: f"{field} lists {error.message} twice",
@@ -195,10 +199,11 @@ def create_analysis():
         fail(415, "send the analysis as JSON (Content-Type: application/json)", "body")
     data = read_json_body()
     # the very schema the document publishes, then the engine's own check of the same fields
-    error = best_match(QUERY_VALIDATOR.iter_errors(data))
+    classic = not isinstance(data, dict) or "perspective" in data
+    error = best_match(KIND_VALIDATORS[classic].iter_errors(data))
     if error is not None:
         raise schema_error(error)
-    query = Query.from_dict(data)
+    query = parse_query(data)
     job = jobs.submit(current_owner(), query, client_key())
     url = url_for("api.get_analysis", job_id=job.public_id)
     return jsonify({"id": job.public_id, "number": job.number, "status": job.status, "url": url}), 202, \

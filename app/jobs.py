@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from .engine import Query
+from .engine import FlowQuery, Query, resolve_any
 from .errors import QueueFull
 from .extensions import db
 from .models import Job, utcnow
@@ -48,12 +48,14 @@ def check_caps(owner: str, client: str | None) -> int:
     return (last or 0) + 1
 
 
-def submit(owner: str, query: Query, client: str | None = None) -> Job:
-    """Check the query and the caps, write the job row, enqueue its task. Raises before writing anything."""
-    _, resolved = engine().resolve(query)
+def submit(owner: str, query: Query | FlowQuery, client: str | None = None) -> Job:
+    """Check the query (a classic view or an origin -> destination query) and the caps, write the job row
+    (its query as query.to_dict() of the resolved query), enqueue its task. Raises before writing anything."""
+    resolved = resolve_any(engine(), query)
     number = check_caps(owner, client)
+    scenario = bool(getattr(query, "interventions", ()))
     job = Job(owner=owner, client=client, number=number, status="queued", query=resolved.to_dict(),
-              kind="scenario" if query.interventions else "analysis", enqueued_at=utcnow())
+              kind="scenario" if scenario else "analysis", enqueued_at=utcnow())
     db.session.add(job)
     db.session.commit()
     try:

@@ -10,12 +10,16 @@ from .engine.hierarchy import ROOT
 from .engine.interventions import FINAL_DEMAND, MAX_CHANGE_PCT, MAX_INTERVENTIONS, MIN_CHANGE_PCT
 from .engine.query import BREAKDOWNS, MAX_NODES, PERSPECTIVES
 from .models import PUBLIC_ID_PATTERN, STATUSES
+from .openapi_flows import EXAMPLES as FLOW_EXAMPLES
+from .openapi_flows import flow_query_schema, flow_result_schema
 
 CODE = {"type": "string", "minLength": 1}
 # app/engine/store.py check_name: what a dataset folder may be called
 DATASET_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", "examples": ["demo"]}
 PUBLIC_ID = {"type": "string", "pattern": f"^{PUBLIC_ID_PATTERN}$",
              "description": "the analysis's id: 32 lowercase hexadecimal digits, unguessable"}
+DIRECT = {"type": "boolean", "default": True,
+          "description": "add direct emissions of final demand (households' own fuel use) where the dataset has them"}
 NUMBER = {"type": "integer", "minimum": 1, "description": "1, 2, 3 ... within the session: the # shown on the page"}
 
 
@@ -40,8 +44,9 @@ INTERVENTION = {
     },
 }
 
-QUERY = {
+CLASSIC_QUERY = {
     "type": "object", "additionalProperties": False,
+    "description": "One of the four classic views (it has a perspective)",
     "required": ["dataset", "indicator", "perspective", "by"],
     "properties": {
         "dataset": {**CODE, "examples": ["demo"]},
@@ -52,6 +57,7 @@ QUERY = {
         "by": {"type": "string", "enum": list(BREAKDOWNS)},
         "products": _codes("Product", [[ROOT], ["food", "mining"]]),
         "regions": _codes("Region", [[ROOT], ["reg1", "reg2"]]),
+        "direct": DIRECT,
         "interventions": {
             "type": "array", "maxItems": MAX_INTERVENTIONS, "default": [], "items": INTERVENTION,
             "description": "A scenario: applied in order, later ones on top of earlier ones; each multiplies the "
@@ -59,6 +65,10 @@ QUERY = {
                            "(1 + change_pct / 100)."},
     },
 }
+
+FLOW_QUERY = flow_query_schema(DIRECT)
+# a body with `perspective` is a classic view, any other an origin -> destination query
+QUERY = {"oneOf": [CLASSIC_QUERY, FLOW_QUERY]}
 
 EXAMPLES = {
     "footprint": {"summary": "Value added in the demo dataset's final demand, by product",
@@ -70,6 +80,7 @@ EXAMPLES = {
                            "by": "region", "interventions": [{"product": "food", "origin": "reg1",
                                                               "consumer": FINAL_DEMAND, "consumer_region": "reg2",
                                                               "change_pct": -20}]}},
+    **FLOW_EXAMPLES,
 }
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -106,6 +117,8 @@ def openapi_document() -> dict:
                        "value": {"type": "number"}}}}
     result = {"type": "object", "additionalProperties": False, "required": ["unit", "total", "rows"], "properties": {
         "unit": {"type": "string"}, "total": {"type": "number"}, "rows": rows,
+        "direct": {"type": "boolean", "description": "whether direct emissions of final demand are in the figures"},
+        "direct_unchanged": {"const": True, "description": "scenarios only: the direct part is the baseline's"},
         "baseline": {"type": "object", "description": "scenarios only: the same view without interventions",
                      "additionalProperties": False, "required": ["total", "rows"],
                      "properties": {"total": {"type": "number"}, "rows": rows}},
@@ -125,7 +138,8 @@ def openapi_document() -> dict:
             "status": {"type": "string", "enum": list(STATUSES)},
             "query": {"$ref": "#/components/schemas/Query",
                       "description": "as submitted, with the year and the defaults filled in"},
-            "result": {"oneOf": [result, {"type": "null"}], "description": "null until done"},
+            "result": {"oneOf": [result, flow_result_schema(rows), {"type": "null"}],
+                       "description": "null until done"},
             "error": {"type": ["string", "null"], "description": "why it failed (a scenario without a "
                                                                  "solution, say); null otherwise"},
             "progress": {"type": ["string", "null"], "description": "the solver's last progress message"},

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
-from app.engine import EngineError, Query
+from app.engine import EngineError, answer_any, parse_query
 from app.engine.preload import preload
 from app.extensions import db
 from app.jobs import transition
@@ -139,7 +139,7 @@ def run(kind: str) -> None:
         if delay:
             time.sleep(delay)  # fault-injection tests only: leaves time to kill this worker mid-job
         try:
-            result = engine().answer(Query.from_dict(job.query), progress=progress)
+            result = answer_any(engine(), parse_query(job.query), progress=progress)
             transition(job_id, status="done", result=result.to_dict(), finished_at=utcnow(), progress=None)
         except EngineError as exc:
             transition(job_id, status="failed", error=str(exc), finished_at=utcnow())

@@ -41,7 +41,7 @@ def test_analysis_values_equal_the_cli_query_output_exactly(client, shared_app):
     assert body["status"] in ("queued", "done") and body["url"] == f"/api/v1/analyses/{body['id']}"
     job = client.get(body["url"]).get_json()
     assert job["status"] == "done" and job["error"] is None
-    assert job["query"] == QUERY
+    assert job["query"] == {**QUERY, "direct": True}  # the default, written out
     cli = shared_app.test_cli_runner().invoke(args=[
         "query", "--dataset", "small", "--year", "2011", "--indicator", "ghg", "--perspective", "consumption",
         "--by", "region", "--products", "D", "--products", "p01.a", "--regions", "Europe", "--regions", "JP",
@@ -103,7 +103,10 @@ def test_openapi_document_describes_every_route(client):
                                  "/api/v1/analyses/{id}", "/api/v1/openapi.json"}
     assert doc["paths"]["/api/v1/analyses"]["post"]["requestBody"]["content"]["application/json"]["schema"] == \
         {"$ref": "#/components/schemas/Query"}
-    assert set(doc["components"]["schemas"]["Query"]["properties"]) == set(QUERY) | {"interventions"}
+    classic, flows = doc["components"]["schemas"]["Query"]["oneOf"]
+    assert set(classic["properties"]) == set(QUERY) | {"interventions", "direct"}
+    assert set(flows["properties"]) == {"dataset", "year", "indicator", "by", "origin_regions", "origin_products",
+                                        "consumer_regions", "final_products", "direct", "per"}
     assert set(doc["paths"]["/api/v1/analyses/{id}"]) == {"get", "delete"}
     Draft202012Validator.check_schema(doc["components"]["schemas"]["Query"])
 
@@ -300,11 +303,14 @@ EMPTY_CODES = [
 
 
 def test_every_code_of_the_schema_is_at_least_one_character(api):
-    query = document(api)["components"]["schemas"]["Query"]
+    query, flows = document(api)["components"]["schemas"]["Query"]["oneOf"]
     intervention = query["properties"]["interventions"]["items"]["properties"]
     codes = [query["properties"]["dataset"], query["properties"]["indicator"],
              query["properties"]["products"]["items"], query["properties"]["regions"]["items"],
-             *(intervention[key] for key in ("product", "origin", "consumer", "consumer_region"))]
+             *(intervention[key] for key in ("product", "origin", "consumer", "consumer_region")),
+             flows["properties"]["dataset"], flows["properties"]["indicator"],
+             *(flows["properties"][key]["items"] for key in ("origin_regions", "origin_products", "consumer_regions",
+                                                             "final_products"))]
     assert all(code["type"] == "string" and code["minLength"] == 1 for code in codes)
 
 

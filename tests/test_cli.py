@@ -18,7 +18,8 @@ def test_query_json_matches_the_engine(cli, engine):
                               "--regions", "TOTAL", "--products", "D", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"unit", "total", "rows"}
+    assert set(data) == {"unit", "total", "direct", "rows"}
+    assert data["direct"] is False  # the synthetic set has no direct emissions of final demand
     assert data["unit"] == "kg CO2-eq"
     assert [r["code"] for r in data["rows"]] == ["Europe", "JP", "TOTAL"]
     assert [r["level"] for r in data["rows"]] == [1, 2, 0]

@@ -146,7 +146,7 @@ def test_classic_views_are_special_cases_without_direct_emissions(engine, name):
     for perspective, by in VIEWS:
         for products, regions in selections:
             query = Query(dataset=name, indicator=indicator, perspective=perspective, by=by,
-                          products=tuple(products), regions=tuple(regions))
+                          products=tuple(products), regions=tuple(regions), direct=False)
             want = engine.answer(query)
             got = answer_flows(engine, flow_query(query))
             assert not got.direct

@@ -16,7 +16,7 @@ Configured, not hidden:
 - positive_data_acceptance expects 2xx, 404 or 422. A body can be valid under the schema and still
   name a dataset, year, indicator or code that the dataset lacks; the document says so (422). So that
   this cannot hide a schema that is looser than the code, every such 422 is checked here as well: the
-  engine's own check (Query.from_dict) accepts the body, and the field named is one that only the
+  engine's own check (parse_query) accepts the body, and the field named is one that only the
   dataset can decide. 404: a well-formed id or dataset name that does not exist.
 - negative_data_rejection expects exactly the documented error statuses 400, 404, 405, 413, 415, 422.
 - The test app raises the submission rate limits (60 a minute per session, 300 per address) so that the
@@ -40,7 +40,7 @@ from schemathesis.engine import Status, events, from_schema
 from schemathesis.generation import GenerationMode
 
 from app.api import QUERY_VALIDATOR
-from app.engine import Query, QueryError
+from app.engine import QueryError, parse_query
 
 from .conftest import make_app
 
@@ -48,7 +48,8 @@ MAX_EXAMPLES = 40
 SEED = 20261127
 CREATE = "POST /api/v1/analyses"
 # what only the dataset can decide: a schema-valid body may still be refused (422) for these
-DATASET_FIELDS = re.compile(r"dataset|year|indicator|products|regions|"
+DATASET_FIELDS = re.compile(r"dataset|year|indicator|products|regions|per|"
+                            r"(?:origin|consumer)_regions|(?:origin|final)_products|"
                             r"interventions\[\d+\]\.(?:product|origin|consumer|consumer_region)")
 DEMO = {"indicators": ["value_added", "emission_type1_air", "emission_type2_water"],
         "products": ["TOTAL", "food", "mining", "manufactoring", "electricity", "construction", "trade",
@@ -62,10 +63,11 @@ def demo_names(draw, body: dict) -> dict:
     body = {**body, "dataset": "demo", "indicator": draw(st.sampled_from(DEMO["indicators"]))}
     if "year" in body:
         body["year"] = draw(st.sampled_from([None, 2011]))
-    for key in ("products", "regions"):
+    for key in ("products", "regions", "origin_regions", "origin_products", "consumer_regions", "final_products"):
         if key in body:
-            size = min(len(body[key]), len(DEMO[key]))
-            body[key] = draw(st.lists(st.sampled_from(DEMO[key]), min_size=size, max_size=size, unique=True))
+            names = DEMO["regions" if key.endswith("regions") else "products"]
+            size = min(len(body[key]), len(names))
+            body[key] = draw(st.lists(st.sampled_from(names), min_size=size, max_size=size, unique=True))
     if "interventions" in body:
         body["interventions"] = [{
             **iv, "product": draw(st.sampled_from(DEMO["products"])), "origin": draw(st.sampled_from(DEMO["regions"])),
@@ -200,6 +202,6 @@ def test_schemathesis_finds_nothing(contract_app):
         assert not list(QUERY_VALIDATOR.iter_errors(body)), body
         assert DATASET_FIELDS.fullmatch(error["field"]), (body, error)
         try:
-            Query.from_dict(body)
+            parse_query(body)
         except QueryError as exc:
             pytest.fail(f"the schema takes {body!r} but the engine refuses it: {exc}")

@@ -21,7 +21,14 @@ def fail(exc: EngineError):
 
 def init_app(app):
     from .data import data
-    from .perf import bench_command, bench_web_command, flood_command, load_command, load_production_command
+    from .perf import (
+        bench_command,
+        bench_flows_memory_command,
+        bench_web_command,
+        flood_command,
+        load_command,
+        load_production_command,
+    )
     from .query import query_command
     from .run import serve_command, worker_command
 
@@ -34,3 +41,4 @@ def init_app(app):
     app.cli.add_command(data)
     app.cli.add_command(query_command)
     app.cli.add_command(bench_command)
+    app.cli.add_command(bench_flows_memory_command)

@@ -30,6 +30,27 @@ def bench_command(dataset, queries, vs_pymrio, scenarios):
     click.echo(json.dumps(report, indent=1))
 
 
+@click.command("bench-flows-memory")
+@with_appcontext
+@click.option("--dataset", required=True)
+@click.option("--queries", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--limit-mb", default=500.0, show_default=True, type=click.FloatRange(min=1),
+              help="Fail (exit 1) when the peak RssAnon exceeds this.")
+def bench_flows_memory_command(dataset, queries, limit_mb):
+    """Answer mixed origin -> destination queries over the last three years in this process; print its
+    RssAnon before, at peak and after as one JSON object."""
+    from ..perf.od_memory import memory_check
+
+    try:
+        report = memory_check(engine(), dataset, queries, limit_mb, log=log)
+    except EngineError as exc:
+        fail(exc)
+    click.echo(json.dumps(report, indent=1))
+    if not report["within_limit"]:
+        raise click.ClickException(f"--limit-mb: peak RssAnon {report['rss_anon_mb']['peak']} MB is above "
+                                   f"{limit_mb:g} MB")
+
+
 @click.command("bench-web")
 @click.option("--analyses", default=100, show_default=True, type=int)
 @click.option("--dataset", default="demo", show_default=True)

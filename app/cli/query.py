@@ -1,32 +1,90 @@
-"""The `query` command: one analysis (optionally under a scenario) printed as a table, CSV or JSON."""
+"""The `query` command: a classic view (optionally under a scenario), an origin -> destination query
+(one axis or a matrix of two), or the embodied trade of region nodes; printed as a table, CSV or JSON."""
 
 from __future__ import annotations
-
-import json
 
 import click
 from flask.cli import with_appcontext
 
-from ..engine import EngineError, Query, QueryError
+from ..engine import EngineError, FlowQuery, Query, QueryError
+from ..engine.flowmath import AXES
+from ..engine.flows import FIELDS, PER, answer_flows
 from ..engine.hierarchy import ROOT
-from ..exports import csv_table
 from . import engine, fail
+from .formats import format_matrix, format_rows, format_trade
+
+CLASSIC_BY = ("product", "region")
+AXIS_OPTIONS = {f"--{axis}s": FIELDS[axis] for axis in AXES}  # --origin-regions -> origin_regions
+OPTION_OF = {**{field: option for option, field in AXIS_OPTIONS.items()}, "by": "--by", "per": "--per",
+             "products": "--products", "regions": "--regions", "interventions": "--intervention"}
 
 
-def format_result(result, fmt: str) -> str:
-    """JSON, CSV with the downloads' cell rules, or a table aligned for reading."""
-    if fmt == "json":
-        return json.dumps(result.to_dict())
-    if fmt == "csv":
-        rows = [[row.code, row.name, row.level, row.value, result.unit] for row in result.rows]
-        rows.append(["", "total of the selection", "", result.total, result.unit])
-        return csv_table(["code", "name", "level", "value", "unit"], rows).rstrip("\n")
-    width = max([len(r.code) + 2 * r.level for r in result.rows] + [4])
-    lines = [f"{'code':<{width}}  {'name':<40}  {'value':>16}  unit"]
-    for row in result.rows:
-        lines.append(f"{'  ' * row.level + row.code:<{width}}  {row.name[:40]:<40}  {row.value:>16.6g}  {result.unit}")
-    lines.append(f"{'total':<{width}}  {'':<40}  {result.total:>16.6g}  {result.unit}")
-    return "\n".join(lines)
+def _flow_fail(exc: EngineError):
+    """An engine refusal in the words of the option it concerns."""
+    option = OPTION_OF.get(exc.field, f"--{exc.field}")
+    raise click.ClickException(f"{option}: {exc.message}")
+
+
+def _classic(options: dict, by: tuple[str, ...], direct: bool) -> Query:
+    """The classic view; refuses the flow options beside --perspective, naming the first one given."""
+    from ..engine.interventions import MAX_INTERVENTIONS, Intervention
+
+    for option, field in AXIS_OPTIONS.items():
+        if options[field]:
+            raise click.UsageError(f"{option} selects an origin or a destination; it cannot be combined with "
+                                   "--perspective (use --products and --regions, or drop --perspective)")
+    for option, key in (("--per", "per"), ("--trade", "trade")):
+        if options[key]:
+            raise click.UsageError(f"{option} answers origin -> destination queries; drop --perspective to use it")
+    if len(by) != 1 or by[0] not in CLASSIC_BY:
+        raise click.UsageError(f"with --perspective, give --by once: {' or '.join(CLASSIC_BY)}")
+    if len(options["interventions"]) > MAX_INTERVENTIONS:
+        raise QueryError("interventions", len(options["interventions"]), f"at most {MAX_INTERVENTIONS} interventions")
+    return Query(dataset=options["dataset"], year=options["year"], indicator=options["indicator"],
+                 perspective=options["perspective"], by=by[0], products=tuple(options["products"]) or (ROOT,),
+                 regions=tuple(options["regions"]) or (ROOT,), direct=direct,
+                 interventions=tuple(Intervention.parse(t, i) for i, t in enumerate(options["interventions"])))
+
+
+def _flows(options: dict, by: tuple[str, ...], direct: bool) -> FlowQuery:
+    for option, key in (("--products", "products"), ("--regions", "regions"), ("--intervention", "interventions")):
+        if options[key]:
+            raise click.UsageError(f"{option} belongs to the classic views: give --perspective too, or select with "
+                                   f"{', '.join(AXIS_OPTIONS)}")
+    if options["trade"]:
+        if by:
+            raise click.UsageError("--trade prints the figures of the selected regions; drop --by")
+        by = ("origin-region",)
+    if not by:
+        raise click.UsageError(f"give --by once or twice ({', '.join(AXES)}), or --perspective")
+    if len(by) > 2:
+        raise click.UsageError(f"--by is given {len(by)} times: once for rows, twice for a matrix")
+    for axis in by:
+        if axis not in AXES:
+            raise click.UsageError(f"--by {axis} needs --perspective; without it the axes are {', '.join(AXES)}")
+    return FlowQuery(dataset=options["dataset"], year=options["year"], indicator=options["indicator"], by=by,
+                     direct=direct, per=options["per"],
+                     **{field: tuple(options[field]) or (ROOT,) for field in AXIS_OPTIONS.values()})
+
+
+def _trade(query: FlowQuery, fmt: str) -> str:
+    from ..engine.trade import embodied_trade
+
+    chosen = [codes for codes in (query.origin_regions, query.consumer_regions) if codes != (ROOT,)]
+    if len(chosen) == 2 and chosen[0] != chosen[1]:
+        raise click.UsageError("--trade: select the regions once, with --origin-regions or --consumer-regions")
+    if query.origin_products != (ROOT,) or query.final_products != (ROOT,) or query.per:
+        raise click.UsageError("--trade covers every product and gives absolute figures: drop --origin-products, "
+                               "--final-products and --per")
+    try:
+        resolved, rows = embodied_trade(engine(), query.dataset, query.indicator, chosen[0] if chosen else (ROOT,),
+                                        query.year, query.direct)
+    except EngineError as exc:
+        if exc.field == "origin_regions":
+            exc.field = "origin_regions" if query.origin_regions != (ROOT,) else "consumer_regions"
+        _flow_fail(exc)
+    dataset = engine().dataset(query.dataset)
+    return format_trade(resolved, rows, dataset.indicators[dataset.indicator_row[query.indicator]]["unit"], fmt)
 
 
 @click.command("query")
@@ -34,25 +92,41 @@ def format_result(result, fmt: str) -> str:
 @click.option("--dataset", required=True)
 @click.option("--year", type=int, help="Default: the dataset's latest year.")
 @click.option("--indicator", required=True)
-@click.option("--perspective", type=click.Choice(["consumption", "production"]), required=True)
-@click.option("--by", "by", type=click.Choice(["product", "region"]), required=True)
+@click.option("--perspective", type=click.Choice(["consumption", "production"]),
+              help="A classic view (with --by product|region); not needed with the origin/destination options.")
+@click.option("--by", "by", multiple=True, metavar="AXIS",
+              help=f"product|region with --perspective; else one of {', '.join(AXES)}, once for rows or twice "
+                   "for a matrix (the first gives the rows).")
 @click.option("--products", multiple=True, help="Product node code; repeat for several. Default TOTAL.")
 @click.option("--regions", multiple=True, help="Region node code; repeat for several. Default TOTAL.")
+@click.option("--origin-regions", multiple=True, help="Where the impacts occur: region node; repeatable.")
+@click.option("--origin-products", multiple=True, help="Where the impacts occur: product node; repeatable.")
+@click.option("--consumer-regions", multiple=True, help="Whose final demand: region node; repeatable.")
+@click.option("--final-products", multiple=True, help="Which final products are demanded: product node; repeatable.")
+@click.option("--per", type=click.Choice(PER), help="Per person, or per unit of value added, of the region.")
+@click.option("--direct/--no-direct", default=True, show_default=True,
+              help="Add direct emissions of final demand where the dataset has them.")
+@click.option("--trade", is_flag=True, help="Print embodied trade of the selected region nodes instead.")
 @click.option("--intervention", "interventions", multiple=True, metavar="SPEC",
               help="product=CODE,origin=CODE,consumer=FD|CODE,consumer_region=CODE,change=PCT; repeat for "
-                   "several, applied in order.")
+                   "several, applied in order (with --perspective).")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table", show_default=True)
-def query_command(dataset, year, indicator, perspective, by, products, regions, interventions, fmt):
-    """Answer one analysis query (optionally under a scenario) and print the result."""
-    from ..engine.interventions import MAX_INTERVENTIONS, Intervention
-
+def query_command(by, direct, fmt, **options):
+    """Answer one analysis query and print the result."""
+    by = tuple(by)
+    if options["perspective"] is not None:
+        try:
+            result = engine().answer(_classic(options, by, direct))
+        except EngineError as exc:
+            fail(exc)
+        click.echo(format_rows(result, fmt))
+        return
+    query = _flows(options, by, direct)
+    if options["trade"]:
+        click.echo(_trade(query, fmt))
+        return
     try:
-        if len(interventions) > MAX_INTERVENTIONS:
-            raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
-        query = Query(dataset=dataset, year=year, indicator=indicator, perspective=perspective, by=by,
-                      products=tuple(products) or (ROOT,), regions=tuple(regions) or (ROOT,),
-                      interventions=tuple(Intervention.parse(text, i) for i, text in enumerate(interventions)))
-        result = engine().answer(query)
+        result = answer_flows(engine(), query)
     except EngineError as exc:
-        fail(exc)
-    click.echo(format_result(result, fmt))
+        _flow_fail(exc)
+    click.echo(format_rows(result, fmt) if result.matrix is None else format_matrix(result, fmt))

@@ -9,13 +9,11 @@ import numpy as np
 from .errors import QueryError
 from .flowmath import AXES, flow_sums
 from .hierarchy import ROOT
-from .query import MAX_NODES, Query, Row, read_codes, read_year
+from .query import DIRECT, DIRECT_NAME, MAX_NODES, Query, Row, read_codes, read_year
 
 FIELDS = {"origin-region": "origin_regions", "origin-product": "origin_products",
           "consumer-region": "consumer_regions", "final-product": "final_products"}
 PER = ("capita", "value-added")
-DIRECT = "DIRECT"  # the row of direct emissions by final demand in a product breakdown
-DIRECT_NAME = "direct, by final demand"
 
 
 @dataclass(frozen=True)

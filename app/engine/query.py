@@ -20,6 +20,8 @@ from .store import Store, check_name
 PERSPECTIVES = ("consumption", "production")
 BREAKDOWNS = ("product", "region")
 MAX_NODES = 1000
+DIRECT = "DIRECT"  # the row of direct emissions by final demand in a product breakdown
+DIRECT_NAME = "direct, by final demand"
 
 
 
@@ -55,13 +57,15 @@ class Query:
     products: tuple[str, ...] = (ROOT,)
     regions: tuple[str, ...] = (ROOT,)
     interventions: tuple[Intervention, ...] = ()
+    direct: bool = True  # add direct emissions of final demand (F_Y) where the dataset has them
 
     @classmethod
     def from_dict(cls, data) -> Query:
         """Build a query from untrusted input (JSON, a form), checking every field's type."""
         if not isinstance(data, dict):
             raise QueryError("query", data, "a query must be an object with named fields")
-        allowed = {"dataset", "indicator", "perspective", "by", "year", "products", "regions", "interventions"}
+        allowed = {"dataset", "indicator", "perspective", "by", "year", "products", "regions", "interventions",
+                   "direct"}
         for key in data:
             if key not in allowed:
                 raise QueryError(str(key), data[key], f"unknown field {key!r}")
@@ -82,6 +86,9 @@ class Query:
         if len(interventions) > MAX_INTERVENTIONS:
             raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
         values["interventions"] = tuple(Intervention.from_dict(iv, i) for i, iv in enumerate(interventions))
+        values["direct"] = data.get("direct", True)
+        if not isinstance(values["direct"], bool):
+            raise QueryError("direct", values["direct"], "direct must be true or false")
         return cls(**values)
 
     def to_dict(self) -> dict:
@@ -114,12 +121,16 @@ class Result:
     rows: list[Row] = field(default_factory=list)
     baseline: Result | None = None  # for a scenario: the same view without interventions
     solver: dict | None = None
+    direct: bool = False  # whether direct emissions of final demand are part of the figures
 
     def to_dict(self) -> dict:
-        data = {"unit": self.unit, "total": self.total, "rows": [asdict(r) for r in self.rows]}
+        data = {"unit": self.unit, "total": self.total, "direct": self.direct,
+                "rows": [asdict(r) for r in self.rows]}
         if self.baseline is not None:
             data["baseline"] = {"total": self.baseline.total, "rows": [asdict(r) for r in self.baseline.rows]}
             data["solver"] = self.solver
+            if self.direct:
+                data["direct_unchanged"] = True  # interventions change A and Y, not the households' own emissions
         return data
 
 
@@ -261,4 +272,24 @@ class Engine:
             node = by_tree[code]
             rows.append(Row(node.code, node.name, node.level, float(values[node.leaves].sum())))
         total = float(values[by_tree.union(by_codes)].sum())
-        return Result(query, dataset.indicators[row]["unit"], total, rows)
+        result = Result(query, dataset.indicators[row]["unit"], total, rows)
+        if query.direct and dataset.has_array(year, "F_Y"):
+            _add_direct(dataset, query, np.asarray(dataset.array(year, "F_Y")[row]), result)
+        return result
+
+
+def _add_direct(dataset: Dataset, query: Query, f_y: np.ndarray, result: Result) -> None:
+    """Direct emissions of final demand, placed as origin-destination queries place them: in each
+    region's footprint and territorial total (a product filter keeps them only when it selects TOTAL),
+    and as a row of their own in a product breakdown (they have no product), counted in the total."""
+    if query.by == "region":
+        if ROOT not in query.products:
+            return
+        for r in result.rows:
+            r.value += float(f_y[dataset.regions[r.code].leaves].sum())
+        result.total += float(f_y[dataset.regions.union(query.regions)].sum())
+    else:
+        value = float(f_y[dataset.regions.union(query.regions)].sum())
+        result.rows.append(Row(DIRECT, DIRECT_NAME, 1, value))
+        result.total += value
+    result.direct = True

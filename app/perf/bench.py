@@ -225,7 +225,7 @@ def _vs_pymrio(engine: Engine, dataset, year: int, report: dict, log) -> dict:
     for code in codes:
         for perspective, table in (("consumption", io.ext.D_cba), ("production", io.ext.D_pba)):
             ours = engine.answer(Query(dataset=dataset.name, year=year, indicator=code, perspective=perspective,
-                                       by="product", products=tuple(products)))
+                                       by="product", products=tuple(products), direct=False))
             theirs = table.loc[code].groupby(level="sector", sort=False).sum().reindex(products).to_numpy()
             got = np.array([r.value for r in ours.rows])
             worst = max(worst, float(np.max(np.abs(got - theirs)) / max(np.abs(theirs).max(), 1e-300)))
