@@ -7,6 +7,7 @@ writes to the database or renders a template.
 from __future__ import annotations
 
 from .engine import EngineError, Query, QueryError
+from .engine.classic import DESTINATION, ORIGIN, classic_of
 from .engine.flows import FlowQuery, resolve_flows
 from .engine.hierarchy import ROOT
 from .parsing import strict_int
@@ -93,7 +94,6 @@ LEGACY_PICKERS = {"products": "products", "regions": "regions"}  # the classic f
 PICKERS = {**AXIS_PICKERS, **LEGACY_PICKERS}
 AXIS_NAMES = {"final-product": "products bought by final consumers", "consumer-region": "consuming regions",
               "origin-region": "regions where the impacts occur", "origin-product": "products whose making emits"}
-ORIGIN, DESTINATION = ("origin_regions", "origin_products"), ("consumer_regions", "final_products")
 # the four classic views, one click each: the rows, and the selections the view sums over entirely
 PRESETS = {
     "consumption-product": ("final-product", ORIGIN, "Footprint by product bought"),
@@ -192,7 +192,7 @@ def query_from_form(form) -> tuple[Query | FlowQuery | None, dict, dict]:
             "direct": values["direct"], "per": values["per"] or None,
             **{field: values[field] for field in AXIS_PICKERS}})
         resolve_flows(engine(), query)
-        return query, values, errors
+        return classic_of(query), values, errors
     except EngineError as exc:  # a bad field, or a dataset found damaged
         errors["by" if exc.field.startswith("by") else exc.field] = exc.message
         return None, values, errors

@@ -185,3 +185,47 @@ def test_two_years_of_one_flow_view_are_compared_row_by_row(shared_app):
     b = done_job(shared_app, client, FlowQuery(**base, year=years[1]))
     html = client.get(f"/analyses/{b}?side=b&against={a}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Difference: analysis 2" in html
+
+
+@pytest.mark.parametrize("by, other", [("final-product", "consumer_regions"), ("consumer-region", "final_products"),
+                                       ("origin-region", "origin_products"), ("origin-product", "origin_regions")])
+@pytest.mark.parametrize("direct", [True, False])
+def test_a_flow_query_that_is_a_classic_view_runs_as_one_with_the_same_numbers(engine, by, other, direct):
+    from app.engine.analysis import answer_any
+    from app.engine.classic import classic_of
+
+    axis_field = {"final-product": "final_products", "consumer-region": "consumer_regions",
+                  "origin-region": "origin_regions", "origin-product": "origin_products"}[by]
+    nodes = ("reg1", "reg2", "TOTAL") if "region" in by else ("food", "mining", "TOTAL")
+    filter_nodes = ("reg3",) if "region" in other else ("food",)
+    query = FlowQuery(dataset="demo", indicator="emission_type1_air", by=(by,), direct=direct,
+                      **{axis_field: nodes, other: filter_nodes})
+    classic = classic_of(query)
+    assert hasattr(classic, "perspective") and classic.direct == direct
+    flows, view = answer_flows(engine, query), answer_any(engine, classic)
+    assert [r.code for r in view.rows] == [r.code for r in flows.rows]
+    assert [r.value for r in view.rows] == pytest.approx([r.value for r in flows.rows], rel=1e-9)
+    assert view.total == pytest.approx(flows.total, rel=1e-9)
+    # anything more than a classic view stays an origin -> destination query
+    for extra in ({"per": "capita"}, {"by": (by, "consumer-region" if by != "consumer-region" else "origin-region")}):
+        assert not hasattr(classic_of(FlowQuery(**{**vars(query), **extra})), "perspective")
+
+
+def test_the_form_runs_a_matrix_and_a_preset_through_the_queue(shared_app):
+    client = shared_app.test_client()
+    fields = [f for f in FLOW_FORM if f[0] not in ("by2", "consumer_regions")] + [
+        ("by2", "consumer-region"), ("consumer_regions", "reg1"), ("consumer_regions", "reg2")]
+    response = client.post("/analyses", data=MultiDict(fields))
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    with shared_app.app_context():
+        expected = answer_flows(shared_app.extensions["engine"], FlowQuery(
+            dataset="demo", indicator="emission_type1_air", year=2011, by=("origin-region", "consumer-region"),
+            origin_regions=("reg1", "reg2", "TOTAL"), consumer_regions=("reg1", "reg2")))
+    assert np.allclose(cells(html), np.array(expected.matrix["values"]).ravel(), rtol=1e-12, atol=0)
+    assert "Heatmap of 3 producing regions by 2 consuming regions" in html
+    # territorial by region, as the preset leaves it, runs as the classic view (scenarios apply)
+    fields = [f for f in FLOW_FORM if f[0] != "consumer_regions"] + [("consumer_regions", "TOTAL")]
+    response = client.post("/analyses", data=MultiDict(fields))
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Production-based:" in html and "Build a scenario to run this analysis under" in html

@@ -177,8 +177,9 @@ def test_an_indicator_and_two_regions_typed_and_run_in_thirty_key_presses(exio_s
     page.wait_for_selector("#queue-list li.job", timeout=10_000)
     job = page.get_attribute("#queue-list li.job", "id").removeprefix("job-")
     query = page.request.get(f"/api/v1/analyses/{job}").json()["query"]
-    assert (query["indicator"], query["consumer_regions"], query["final_products"]) == (
-        indicator, ["DE", "FR"], ["TOTAL"])
+    # consumers' regions over every product bought: the classic footprint by product, run as one
+    assert (query["indicator"], query["perspective"], query["regions"], query["products"]) == (
+        indicator, "consumption", ["DE", "FR"], ["TOTAL"])
     assert indicator != "value_added"
 
 
@@ -271,7 +272,7 @@ def test_without_javascript_find_level_and_remove_change_the_form_only(exio_serv
     page.wait_for_url("**/analyses/*")
     job = page.url.rsplit("/", 1)[1]
     query = page.request.get(f"/api/v1/analyses/{job}").json()["query"]
-    assert query["consumer_regions"] == ["DE"] and len(query["final_products"]) == 16
+    assert query["regions"] == ["DE"] and len(query["products"]) == 16
 
 
 @needs_chromium
