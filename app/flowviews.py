@@ -95,7 +95,9 @@ def trade(query: dict, result: dict) -> dict | None:
     result by consuming or producing region over all products, in absolute figures; None otherwise."""
     if result.get("matrix") is not None or query["by"][0] not in ("origin-region", "consumer-region"):
         return None
-    if query.get("per") or any(list(query[FIELDS[a]]) != [ROOT] for a in ("origin-product", "final-product")):
+    # the other end of the chain summed over entirely: the rows' own footprints and territorial totals
+    other = "consumer-region" if query["by"][0] == "origin-region" else "origin-region"
+    if query.get("per") or any(list(query[FIELDS[a]]) != [ROOT] for a in ("origin-product", "final-product", other)):
         return None
     regions = [r["code"] for r in result["rows"]]
     try:

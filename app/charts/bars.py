@@ -21,14 +21,16 @@ def bars(rows: list[dict], unit: str, total: float, title: str, ident: str = "ch
         y = 8 + k * bar_h
         x1 = label_w + plot_w * ((min(row["value"], 0) - low) / span)
         w = plot_w * abs(row["value"]) / span
-        words = f"{row['code']} {row['name']}: {format_value(row['value'])} {unit} ({share(row['value'], total)})"
+        # a share only where the rows are parts of a total (a balance is not)
+        of_total = f" ({share(row['value'], total)})" if total else ""
+        words = f"{row['code']} {row['name']}: {format_value(row['value'])} {unit}{of_total}"
         body.append(f'<g><title>{escape(words)}</title>\n'
                     + text(label_w - 8, y + 18, (fits(row["name"], label_w - 10) or row["code"]) + ":", FONT,
                            anchor="end")
                     + f'<rect x="{x1:.1f}" y="{y + 4}" width="{max(w, 0.5):.1f}" height="{bar_h - 8}" '
                       f'fill="{palette.FLAT}"/>\n'
                     + text(label_w + plot_w + 8, y + 18,
-                           f"{format_value(row['value'])} {unit} ({share(row['value'], total)})", FONT)
+                           f"{format_value(row['value'])} {unit}{of_total}", FONT)
                     + "</g>\n")
     return document(width, height, title, f"Bar chart of {len(rows)} rows in {unit}.", body, ident,
                     standalone=standalone)

@@ -26,9 +26,11 @@ def heatmap(matrix: dict, unit: str, total: float, title: str, ident: str = "cha
     rows, columns, values = matrix["rows"], matrix["columns"], matrix["values"]
     pick_r = largest(rows, [sum(line) for line in values])
     pick_c = largest(columns, [sum(line[j] for line in values) for j in range(len(columns))])
-    cell = max(14, min(64, 740 // max(1, len(pick_c))))
-    width = LABEL_W + cell * len(pick_c) + 20
-    height = HEAD_H + cell * len(pick_r) + 40 + 28 * 5
+    # the columns share about 740 units; rows are at most 44 high, so a few columns do not make huge squares
+    cell_w = max(14, min(160, 740 // max(1, len(pick_c))))
+    cell_h = max(14, min(cell_w, 44))
+    width = LABEL_W + cell_w * len(pick_c) + 20
+    height = HEAD_H + cell_h * len(pick_r) + 40 + 28 * 5
     flat = [values[i][j] for i in pick_r for j in pick_c] or [0.0]
     bounds = classes(flat)
 
@@ -37,28 +39,28 @@ def heatmap(matrix: dict, unit: str, total: float, title: str, ident: str = "cha
 
     body = []
     for n, j in enumerate(pick_c):  # column labels, turned to read upwards
-        x = LABEL_W + n * cell + cell / 2 + FONT / 3
+        x = LABEL_W + n * cell_w + cell_w / 2 + FONT / 3
         label = fits(columns[j]["name"], HEAD_H - 8) or columns[j]["code"]
         body.append(f'<text x="{x:.1f}" y="{HEAD_H - 6}" font-size="{FONT}" fill="currentColor" '
                     f'transform="rotate(-90 {x:.1f} {HEAD_H - 6})">{escape(label)}</text>\n')
-    write_values = cell >= 48
+    write_values = cell_h >= FONT + 8
     for m, i in enumerate(pick_r):
-        y = HEAD_H + m * cell
-        body.append(text(LABEL_W - 8, y + cell / 2 + FONT / 3, fits(rows[i]["name"], LABEL_W - 10) or rows[i]["code"],
+        y = HEAD_H + m * cell_h
+        body.append(text(LABEL_W - 8, y + cell_h / 2 + FONT / 3, fits(rows[i]["name"], LABEL_W - 10) or rows[i]["code"],
                          FONT, anchor="end"))
         for n, j in enumerate(pick_c):
             value = values[i][j]
             k = klass(value)
             words = (f"{rows[i]['name']} to {columns[j]['name']}: {format_value(value)} {unit} "
                      f"({share(value, total)})")
-            x = LABEL_W + n * cell
+            x = LABEL_W + n * cell_w
             inner = ""
-            if write_values and chip_box(x, y, [compact(value)])[2] <= cell - 4:
-                inner = chip(x + 2, y + cell / 2 - FONT / 2 - 2, [compact(value)])
+            if write_values and chip_box(x, y, [compact(value)])[2] <= cell_w - 4:
+                inner = chip(x + 2, y + cell_h / 2 - FONT / 2 - 2, [compact(value)])
             body.append(f'<g><title>{escape(words)}</title><rect class="chart-q{k + 1}" x="{x}" y="{y}" '
-                        f'width="{cell}" height="{cell}" fill="{palette.CLASSES_LIGHT[k]}" stroke="#fff" '
+                        f'width="{cell_w}" height="{cell_h}" fill="{palette.CLASSES_LIGHT[k]}" stroke="#fff" '
                         f'stroke-width="1"/>{inner}</g>\n')
-    body.append(_legend(bounds, flat, unit, HEAD_H + cell * len(pick_r) + 24))
+    body.append(_legend(bounds, flat, unit, HEAD_H + cell_h * len(pick_r) + 24))
     shown = ""
     if len(pick_r) < len(rows) or len(pick_c) < len(columns):
         shown = (f" The {len(pick_r)} largest of {len(rows)} {row_noun} and the {len(pick_c)} largest of "
