@@ -106,7 +106,7 @@ def test_formula_and_markup_labels_import_as_they_are(tmp_path):
     assert dataset.regions.leaf_codes()[2] == "\tlead" and " =cmd|' /C calc'!A0" in dataset.products.leaf_codes()
     assert dataset.products[formula].name == formula
     result = Engine(store).answer(Query("odd", "value_added", "consumption", "product",
-                                        products=(formula, markup), regions=(region,)))
+                                        products=(formula, markup), regions=(region,), direct=False))
     assert [r.code for r in result.rows] == [formula, markup] and result.total > 0
     assert store.verify("odd") == []
 

@@ -88,7 +88,7 @@ def test_saved_scenario_runs_an_analysis_and_belongs_to_the_session(shared_app):
     assert run.status_code == 303
     new_id = run.headers["Location"].rsplit("/", 1)[1]
     result = client.get(f"/api/v1/analyses/{new_id}").get_json()
-    assert result["query"] == {**QUERY, "interventions": INTERVENTIONS}
+    assert result["query"] == {**QUERY, "interventions": INTERVENTIONS, "direct": True}
     page = client.get(f"/analyses/{new_id}").get_data(as_text=True)
     assert "Baseline and scenario" in page and "Under a scenario of 2 interventions" in page
     assert "electricity (electricity) made in Total (TOTAL), delivered to the industries making manufactoring" in page
