@@ -25,11 +25,11 @@ def api_values(page, job_id: str) -> list[float]:
 
 def fill_form(page):
     page.select_option("#f-indicator", "emission_type1_air")
-    page.check("input[name=by][value=region]")
-    page.uncheck("#products-TOTAL")
-    page.check("#products-food")
-    page.check("#products-mining")
-    page.check("#regions-reg2")
+    page.select_option("#f-by", "consumer-region")
+    page.uncheck("#final_products-TOTAL")
+    page.check("#final_products-food")
+    page.check("#final_products-mining")
+    page.check("#consumer_regions-reg2")
 
 
 def test_with_javascript_the_row_reaches_done_without_a_reload(live_server, browser):
@@ -50,8 +50,9 @@ def test_with_javascript_the_row_reaches_done_without_a_reload(live_server, brow
     assert "Analysis 1 done in" in page.inner_text("#announce")
     # the filter narrows the picker as one types (the form folded after the run: open it)
     page.click("#query-fold > summary")
-    page.fill("#filter-products", "elec")
-    visible = page.eval_on_selector_all("#list-products li:not([hidden]) > input", "boxes => boxes.map(b => b.value)")
+    page.fill("#filter-final_products", "elec")
+    visible = page.eval_on_selector_all("#list-final_products li:not([hidden]) > input",
+                                        "boxes => boxes.map(b => b.value)")
     assert visible == ["TOTAL", "electricity"]
     context.close()
 
@@ -82,6 +83,9 @@ def serious(results) -> list[str]:
     ({"dataset": "demo", "by": "region", "interventions": [
         {"product": "electricity", "origin": "TOTAL", "consumer": "manufactoring", "consumer_region": "reg1",
          "change_pct": -20}]}, "a scenario result"),
+    ({"dataset": "small", "by": ["origin-region", "consumer-region"], "perspective": None}, "a heatmap"),
+    ({"dataset": "small", "by": "origin-region", "perspective": None, "origin_regions": ["TOTAL"]},
+     "a map of where a footprint occurs, with its trade"),
 ])
 def test_axe_finds_no_serious_or_critical_violations(live_server, browser, fields, kind):
     from axe_playwright_python.sync_playwright import Axe
@@ -90,9 +94,9 @@ def test_axe_finds_no_serious_or_critical_violations(live_server, browser, field
     page = context.new_page()
     page.goto("/")
     if fields:
-        created = page.request.post("/api/v1/analyses", data={
-            "indicator": "co2" if fields["dataset"] == "small" else "value_added", "perspective": "consumption",
-            **fields}).json()
+        data = {"indicator": "co2" if fields["dataset"] == "small" else "value_added", "perspective": "consumption",
+                **fields}
+        created = page.request.post("/api/v1/analyses", data={k: v for k, v in data.items() if v is not None}).json()
         # wait for the job through the API first: a page still refreshing itself (<meta refresh>) could
         # abort the next navigation
         deadline = time.monotonic() + 30

@@ -44,8 +44,8 @@ def open_query(page):
 def run_every_leaf(page, done: int):
     """All 200 products by product, for all 49 regions; waits for the done-th finished row."""
     open_query(page)
-    page.check("input[name=by][value=product]")
-    for kind in ("products", "regions"):  # "Add a whole level": the finest one, every product and region
+    page.select_option("#f-by", "final-product")
+    for kind in ("final_products", "consumer_regions"):  # "Add a whole level": the finest one, every product and region
         levels = page.locator("details.levels", has=page.locator(f"button[name=add_level][value^='{kind}:']"))
         levels.locator("summary").click()
         levels.locator("button[name=add_level]").last.click()
@@ -154,7 +154,7 @@ def test_one_live_region_one_message_per_state_and_focus_after_each_update(live_
     assert page.inner_text("#queue-list") == "No analyses yet."
     # a refused query: focus on the error summary
     open_query(page)
-    page.uncheck("#products-TOTAL")
+    page.uncheck("#final_products-TOTAL")
     page.click("#run-analysis")
     wait_for_js(page, "document.activeElement.classList.contains('error-summary')")
     page.wait_for_timeout(500)  # the socket's last messages
