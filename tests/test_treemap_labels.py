@@ -41,6 +41,9 @@ def test_labels_fit_their_cells_whole_words_only(products_200):  # noqa: F811
     svg, _ = products_200
     labels = leaf_labels(svg)
     assert labels
+    # no label, a group's either, is a share without a name
+    chips = svg[svg.index('<g class="labels">'):svg.index('<g class="legend">')].split('<rect class="chip"')[1:]
+    assert chips and all(re.search(r"<tspan>[^<]*[A-Za-z]", chip) for chip in chips)
     for label in labels:
         x, y, w, h = label["box"]
         cell = label["cell"]
