@@ -58,9 +58,29 @@ def address_submit_limit() -> str:
     return current_app.config["SUBMIT_RATE_LIMIT_PER_ADDRESS"]
 
 
+# The buttons of the pickers (app/forms.py picker_edit): their posts to the submit's URL show the form
+# again, changed, and queue nothing
+PICKER_BUTTONS = ("find", "add_level", "remove")
+
+
+def edits_the_form() -> bool:
+    return request.method == "POST" and any(key in request.form for key in PICKER_BUTTONS)
+
+
+def queued_a_job(response) -> bool:
+    """A submission's answer below 400 (202, a 303 to the new analysis, the htmx fragment) means a
+    job was queued; a refusal (422, 429, ...) queued nothing."""
+    return response.status_code < 400
+
+
 def limit_submissions(view):
-    """Submissions are rate-limited per session and, since cookies are free, per address."""
-    return limiter.limit(address_submit_limit, key_func=remote_address_key)(limiter.limit(submit_limit)(view))
+    """Submissions are rate-limited per session and, since cookies are free, per address. Only a queued
+    job counts: a refused query does not use up the allowance, and a picker's post neither counts nor
+    is refused. The limits are checked before the view runs and counted after it, so parallel
+    submissions may pass together, as many as the queue caps (MAX_QUEUED_PER_SESSION) let through."""
+    limits = {"deduct_when": queued_a_job, "exempt_when": edits_the_form}
+    by_address = limiter.limit(address_submit_limit, key_func=remote_address_key, **limits)
+    return by_address(limiter.limit(submit_limit, **limits)(view))
 
 
 class SessionInterface(SecureCookieSessionInterface):

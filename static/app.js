@@ -3,21 +3,37 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // The status region is one element for the page's life. A message about a job never replaces one
-  // about a later state of the same job: the socket can overtake the response to the submit.
+  // The status region: one element, whose text says each state of a job once, in order, whichever of
+  // the socket and the submit's response brings it first (app/realtime/feed.py unsaid). Each message
+  // stays DWELL ms, so that a screen reader has the time to say it.
+  var region = document.getElementById("announce");
   var STATE_ORDER = {queued: 0, running: 1, done: 2, failed: 2, deleted: 3};
-  var announced = {};
+  var DWELL = 1000;
+  var heard = {}, waiting = [], speaking = false;
+  function speakNext() {
+    speaking = waiting.length > 0;
+    if (!speaking) return;
+    region.textContent = waiting.shift();
+    setTimeout(speakNext, DWELL);
+  }
+  function say(words) {
+    if (!words || !region) return;
+    waiting.push(words);
+    if (!speaking) speakNext();
+  }
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var detail = event.detail;
     if (!detail.target || detail.target.id !== "announce") return;
+    detail.shouldSwap = false;  // text only, through say()
     var message = detail.fragment && detail.fragment.firstElementChild;
-    if (!message || !message.dataset || !message.dataset.job) return;
-    var job = message.dataset.job, order = STATE_ORDER[message.dataset.state];
-    if (job in announced && announced[job] >= order) {
-      detail.shouldSwap = false;
-      return;
+    var words = detail.fragment ? detail.fragment.textContent.replace(/\s+/g, " ").trim() : "";
+    if (message && message.dataset && message.dataset.job) {
+      var job = message.dataset.job, order = STATE_ORDER[message.dataset.state];
+      if (job in heard && heard[job] >= order) return;
+      heard[job] = order;
+      if (message.dataset.state === "deleted") focusAfterDelete();
     }
-    announced[job] = order;
+    say(words);
   });
 
   // The socket may replace a block that holds the focus (the queue list after a delete): the focus
@@ -48,9 +64,8 @@
     return true;
   }
 
-  // Before a delete: the row to focus afterwards (the next one, else the one before, else the heading).
-  // Its cue is the response's "deleted" message, not htmx:afterRequest: when the socket has replaced the
-  // list meanwhile, the form is no longer in the page and that event reaches no listener.
+  // Before a delete: the row to focus afterwards (the next, else the one before, else the heading);
+  // its cue is the "deleted" message (the socket may have replaced the list and the form meanwhile).
   var afterDelete;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
@@ -59,14 +74,12 @@
     var neighbour = row && (row.nextElementSibling || row.previousElementSibling);
     afterDelete = neighbour && neighbour.matches("li.job") ? neighbour.id : null;
   });
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var target = event.detail.target;
-    if (afterDelete === undefined || !target || target.id !== "announce" ||
-        !target.querySelector("[data-state=deleted]")) return;
+  function focusAfterDelete() {
+    if (afterDelete === undefined) return;
     var row = afterDelete && document.getElementById(afterDelete);
     afterDelete = undefined;
     focus(row ? row.querySelector("a") : document.getElementById("queue-heading"));
-  });
+  }
 
   // After an update a person asked for, focus goes where the new content starts (htmx sends this
   // event once the response is swapped in, from the nearest element still in the page).

@@ -47,7 +47,8 @@ def test_with_javascript_the_row_reaches_done_without_a_reload(live_server, brow
     assert page.evaluate("window.sameDocument") is True  # nothing reloaded: the websocket brought it
     assert page.url == live_server.url + "/"
     assert table_values(page) == api_values(page, job)
-    assert "Analysis 1 done in" in page.inner_text("#announce")
+    # each message stays a moment before the next (static/app.js): done is said after queued and running
+    wait_for_js(page, "document.getElementById('announce').textContent.includes('Analysis 1 done in')")
     # the filter narrows the picker as one types (the form folded after the run: open it)
     page.click("#query-fold > summary")
     page.fill("#filter-final_products", "elec")

@@ -145,7 +145,7 @@ def test_one_live_region_one_message_per_state_and_focus_after_each_update(live_
     page.click(f"#{second} button:has-text('Delete')")
     wait_for_js(page, f"document.getElementById('{second}') === null")
     wait_for_js(page, f"document.activeElement.closest('li') && document.activeElement.closest('li').id === '{third}'")
-    assert page.evaluate("window.announcements.at(-1)") == "Analysis 2 deleted."
+    wait_for_js(page, "window.announcements.at(-1) === 'Analysis 2 deleted.'")  # after the last message's moment
     # the last row: focus on the row before it; the only row: on the queue's heading
     page.click(f"#{third} button:has-text('Delete')")
     wait_for_js(page, f"document.activeElement.closest('li') && document.activeElement.closest('li').id === '{first}'")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import palette
+from .labels import fitted, shorter
 from .layout import squarify
-from .svg import FONT, chip, chip_box, document, escape, fits, format_value, share, text
+from .svg import CHAR_WIDTH, FONT, chip, chip_box, document, escape, fits, format_value, share, text
 
 WIDTH, HEIGHT = 1000, 600
 TINY = 0.002  # of the chart's area: smaller cells of one group are summed into one
@@ -122,8 +123,11 @@ def treemap(rows: list[dict], unit: str, total: float, title: str, ident: str = 
         if cell.children:
             if cell.kind == "row":
                 nested.append(cell)
-            # a group's name first, so its members' labels make way for it
-            _label(labels, boxes, x, y, w, h, [fits(label, w / 1.1 - 10) or "", share(cell.value, total)], bold=True)
+            # a group's name first, so its members' labels make way for it: its code and name, else its
+            # code alone (the legend names it), never a share without a name
+            said = share(cell.value, total)
+            choices = fitted(label, said, w, h, True, 2, alone=False) + fitted(cell.code, said, w, h, True, alone=False)
+            any(_label(labels, boxes, x, y, w, h, lines, bold=True) for lines in choices)
             held = _sum_tiny(cell.children, scale, f"of {cell.name}")
             for i, x1, y1, w1, h1 in squarify(list(enumerate(c.value for c in held)), x, y, w, h):
                 place(held[i], x1, y1, w1, h1, depth + 1)
@@ -140,9 +144,8 @@ def treemap(rows: list[dict], unit: str, total: float, title: str, ident: str = 
         cells.append(f'<rect class="cell{" rest" if cell.kind == "rest" else ""}" x="{x:.4f}" y="{y:.4f}" '
                      f'width="{w:.4f}" height="{h:.4f}" {paint} stroke-width="1">'
                      f'<title>{escape(words)}</title></rect>\n')
-        name = fits(cell.name, w - 16)
-        if name:
-            _label(labels, boxes, x, y, w, h, [name + ":", share(cell.value, total)])
+        # the first way of writing the name that fits the cell and clears the labels already there
+        any(_label(labels, boxes, x, y, w, h, lines) for lines in fitted(cell.name, share(cell.value, total), w, h))
 
     for i, x, y, w, h in squarify(list(enumerate(c.value for c in top)), 0, 0, WIDTH, HEIGHT):
         place(top[i], x, y, w, h, 0)
@@ -159,22 +162,23 @@ def treemap(rows: list[dict], unit: str, total: float, title: str, ident: str = 
     return document(WIDTH, HEIGHT + legend_h, title, desc, body + legend, ident, standalone=standalone)
 
 
-def _label(out, boxes, x, y, w, h, lines, bold=False) -> None:
-    """A label in the cell's top-left corner, moved down past labels already there; left out if it
-    does not fit."""
+def _label(out, boxes, x, y, w, h, lines, bold=False) -> bool:
+    """A label in the cell's top-left corner, moved down past labels already there; left out (False)
+    if it does not fit."""
     lines = [line for line in lines if line]
     ly = y + 2
     for _ in range(4):
         bx, by, bw, bh = chip_box(x + 2, ly, lines, FONT, bold)
         if bw > w - 4 or by + bh > y + h - 2:
-            return
+            return False
         clash = next((b for b in boxes if bx < b[0] + b[2] and b[0] < bx + bw and by < b[1] + b[3]
                       and b[1] < by + bh), None)
         if clash is None:
             boxes.append((bx, by, bw, bh))
             out.append(chip(x + 2, ly, lines, FONT, bold))
-            return
+            return True
         ly = clash[1] + clash[3] + 1
+    return False
 
 
 def _legend(top, colours, nested, total) -> tuple[list[str], int]:
@@ -193,7 +197,7 @@ def _legend(top, colours, nested, total) -> tuple[list[str], int]:
     for cell in top:
         walk(cell)
     out, y = ['<g class="legend">\n'], HEIGHT + 12
-    entries = [(colours[s], f"{fits(f'{s} {name}', 400)}: {share(v, total)}") for s, (name, v) in
+    entries = [(colours[s], _legend_words(f"{s} {name}", share(v, total))) for s, (name, v) in
                sorted(sections.items(), key=lambda kv: -kv[1][1]) if colours.get(s) != palette.OTHER_SECTIONS]
     others = [s for s in sections if colours.get(s) == palette.OTHER_SECTIONS]
     if others:
@@ -215,3 +219,10 @@ def _legend(top, colours, nested, total) -> tuple[list[str], int]:
         y += 46
     out.append("</g>\n")
     return out, y - HEIGHT
+
+
+def _legend_words(name: str, said: str) -> str:
+    """A legend entry in its column (470 wide after the swatch): the name whole, else shortened by rule,
+    else cut."""
+    room = 470 - len(f": {said}") * FONT * CHAR_WIDTH
+    return f"{next((n for n in (name, shorter(name)) if fits(n, room) == n), fits(name, room))}: {said}"

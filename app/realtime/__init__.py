@@ -15,10 +15,12 @@ def publish(owner: str, job_id: int) -> None:
     current_app.extensions["hub"].publish(owner, job_id)
 
 
-def websocket_path() -> str:
+def websocket_path(job: str | None = None) -> str:
     """The socket's address without scheme or host: htmx's ws extension opens a path on the host the
-    page came from, never on whatever host a request's Host header named."""
-    return urlsplit(url_for("realtime.updates")).path
+    page came from, never on whatever host a request's Host header named. With a job's public id, the
+    socket of that job's own page, which follows that job only."""
+    path = urlsplit(url_for("realtime.updates")).path
+    return f"{path}?job={job}" if job else path
 
 
 def init_app(app) -> None:

@@ -9,13 +9,14 @@ from flask import Blueprint, current_app, render_template, request
 from simple_websocket import ConnectionClosed
 
 from ..extensions import db, sock
-from ..ownership import address_key, current_owner
-from .feed import Feed
+from ..ownership import address_key, current_owner, is_public_id
+from .feed import Feed, unsaid
 from .guard import INBOUND_MESSAGES_ALLOWED, Doorbell, SocketSlots, same_site_only
 from .hub import WAKE
 
 bp = Blueprint("realtime", __name__)
 bp.before_request(same_site_only)  # before the handshake
+bp.add_app_template_global(unsaid)  # a submit's response says the states its job has reached too
 
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013  # htmx's ws extension reconnects on this code (with backoff), not on 1008
@@ -63,7 +64,8 @@ def _stream(ws, owner: str) -> None:
     rung = isinstance(ws.event, Doorbell)
     if rung:
         ws.event.inbox = inbox
-    feed = Feed(owner)
+    watch = request.args.get("job")  # an analysis's own page follows that job only
+    feed = Feed(owner, watch if is_public_id(watch) else None)
     try:
         ws.send(feed.initial())
         inbound, items = 0, []
