@@ -60,7 +60,7 @@ def address_submit_limit() -> str:
 
 # The buttons of the pickers (app/forms.py picker_edit): their posts to the submit's URL show the form
 # again, changed, and queue nothing
-PICKER_BUTTONS = ("find", "add_level", "remove")
+PICKER_BUTTONS = ("find", "add_level", "remove", "preset")  # forms.picker_edit: they change the form only
 
 
 def edits_the_form() -> bool:

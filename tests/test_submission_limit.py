@@ -1,5 +1,5 @@
-"""The submission rate limit counts queued jobs only: the pickers' Find, whole-level and Remove posts (the
-same URL as Run analysis) and refused queries use none of it."""
+"""The submission rate limit counts queued jobs only: the pickers' Find, whole-level and Remove posts and the
+presets (the same URL as Run analysis) and refused queries use none of it."""
 
 import re
 
@@ -9,9 +9,11 @@ from app.security import PICKER_BUTTONS
 
 from .conftest import make_app
 
-FORM = [("dataset", "demo"), ("year", "2011"), ("indicator", "value_added"), ("perspective", "consumption"),
-        ("by", "product"), ("products", "TOTAL"), ("regions", "TOTAL"), ("regions", "reg2")]
-EDITS = [("find", "regions"), ("add_level", "regions:1"), ("remove", "regions:reg2"), ("find", "products")]
+FORM = [("dataset", "demo"), ("year", "2011"), ("indicator", "value_added"), ("by", "final-product"), ("by2", ""),
+        ("direct", "on"), ("per", ""), ("origin_regions", "TOTAL"), ("origin_products", "TOTAL"),
+        ("final_products", "TOTAL"), ("consumer_regions", "TOTAL"), ("consumer_regions", "reg2")]
+EDITS = [("find", "consumer_regions"), ("add_level", "consumer_regions:1"), ("remove", "consumer_regions:reg2"),
+         ("preset", "production-region")]
 
 
 def post(client, extra=(), htmx=False):
@@ -36,7 +38,7 @@ def test_picker_edits_and_refusals_never_use_up_the_submissions(shared_store, tm
     assert post(client, htmx=True).status_code == 200
     assert post(client).status_code == 429
     # with the allowance used up, the pickers still work
-    assert post(client, [("find", "regions")]).status_code == 200
+    assert post(client, [("find", "consumer_regions")]).status_code == 200
     assert post(client).status_code == 429
 
 
@@ -48,7 +50,7 @@ def test_the_limit_per_address_counts_queued_jobs_only_too(shared_store, tmp_pat
     assert all(post(first, [edit]).status_code == 200 for edit in EDITS)
     assert post(first).status_code == 303
     assert post(second).status_code == 429  # another session, the same address
-    assert post(second, [("find", "regions")]).status_code == 200
+    assert post(second, [("find", "consumer_regions")]).status_code == 200
 
 
 def test_every_button_of_the_form_but_run_is_a_picker_button_the_limit_knows(shared_store, tmp_path):
@@ -56,7 +58,7 @@ def test_every_button_of_the_form_but_run_is_a_picker_button_the_limit_knows(sha
     app = make_app(shared_store.root, tmp_path)
     client = app.test_client()
     client.get("/")
-    html = post(client, [("find", "regions")]).get_data(as_text=True) + client.get("/").get_data(as_text=True)
+    html = post(client, [("find", "consumer_regions")]).get_data(as_text=True) + client.get("/").get_data(as_text=True)
     names = set(re.findall(r'<button[^>]* name="([^"]+)"', html))
-    assert {"find", "remove", "add_level"} <= names  # the form as drawn has all three kinds
+    assert {"find", "remove", "add_level", "preset"} <= names  # the form as drawn has all four kinds
     assert names <= set(PICKER_BUTTONS)
