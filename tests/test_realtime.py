@@ -116,7 +116,7 @@ def test_a_deleted_job_disappears_from_open_pages(live_server):
         job_id = submit_and_wait(browser, ws)
         assert browser.request("DELETE", f"/api/v1/analyses/{job_id}")[0] == 204
         # the whole list comes again, without the row
-        messages = receive_until(ws, r'<ol id="queue-list" class="queue-list" data-hx-swap-oob="true">')
+        messages = receive_until(ws, r'<ul id="queue-list" class="queue-list" data-hx-swap-oob="true">')
         assert f'id="job-{job_id}"' not in messages[-1] and "No analyses yet" in messages[-1]
     finally:
         ws.close()
