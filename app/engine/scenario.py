@@ -182,12 +182,16 @@ class ScenarioSystem:
         return z
 
     # --- what the views need -------------------------------------------------------------------
-    def output(self, y: np.ndarray, baseline_x: np.ndarray | None = None) -> np.ndarray:
-        """x' solving (I - A') x' = y, refined until its residual is below the tolerance."""
+    def output(self, y: np.ndarray, baseline_x: np.ndarray | None = None,
+               ly: np.ndarray | None = None) -> np.ndarray:
+        """x' solving (I - A') x' = y, refined until its residual is below the tolerance; `ly` = L y when
+        the caller has it (Woodbury then starts from it instead of a product with L)."""
         y = np.asarray(y, dtype=np.float64)
         if self.method == "woodbury":
             solve = lambda rhs: self._woodbury_right(self.L @ rhs)  # noqa: E731
-            if baseline_x is not None:
+            if ly is not None:
+                x = self._woodbury_right(np.asarray(ly, dtype=np.float64))
+            elif baseline_x is not None:
                 # L y' = x + L dy, with dy only on the rows final-demand interventions touched
                 base = np.asarray(self.dataset.array(self.year, "Y")).sum(axis=1)
                 w0 = baseline_x + self._l_times(self.fd_rows, (y - base)[self.fd_rows])
