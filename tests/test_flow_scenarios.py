@@ -180,3 +180,59 @@ def test_bad_interventions_name_their_field(engine, bad, field):
         answer_any(engine, parse_query({"dataset": "demo", "indicator": "emission_type1_air",
                                         "by": "origin-region", **bad}))
     assert caught.value.field == field
+
+
+WEB_INTERVENTIONS = [iv("electricity", "TOTAL", "manufactoring", "reg1", -20), iv("food", "reg2", "FD", "TOTAL", 50),
+                     iv("mining", "reg3", "TOTAL", "reg3", 25)]
+
+
+@pytest.mark.parametrize("by", [["origin-region"], ["origin-region", "consumer-region"]])
+def test_a_saved_scenario_applied_to_a_finished_flow_job(shared_app, engine, by):
+    import csv
+    import io
+    import re
+
+    from .test_scenario_web import builder_form
+
+    client = shared_app.test_client()
+    client.get("/")
+    rows = [dict(i.to_dict(), change_pct=f"{i.change_pct:g}") for i in WEB_INTERVENTIONS]
+    saved = client.post("/scenarios/builder", data=builder_form("Three changes", rows, "save"))
+    sid = re.fullmatch(r"/scenarios\?saved=([0-9a-f]{32})", saved.headers["Location"]).group(1)
+    query = {"dataset": "demo", "year": 2011, "indicator": "emission_type1_air", "by": by,
+             "origin_regions": ["reg1", "reg4", "TOTAL"], "consumer_regions": ["reg2", "reg3"],
+             "final_products": ["TOTAL"]}
+    job = client.post("/api/v1/analyses", json=query).get_json()["id"]
+    page = client.get(f"/analyses/{job}").get_data(as_text=True)
+    assert "Run this analysis under a scenario" in page and "Three changes" in page
+    run = client.post(f"/analyses/{job}/scenario", data={"scenario_id": sid})
+    assert run.status_code == 303
+    new_id = run.headers["Location"].rsplit("/", 1)[1]
+    done = client.get(f"/api/v1/analyses/{new_id}").get_json()
+    assert done["status"] == "done"
+    assert done["query"]["interventions"] == [i.to_dict() for i in WEB_INTERVENTIONS]
+    flow = FlowQuery.from_dict(done["query"])
+    dataset = engine.dataset("demo")
+    want, total, _ = reference(dataset, scenario_tensor(dataset, 2011, "emission_type1_air", WEB_INTERVENTIONS), flow)
+    base, base_total, _ = reference(dataset, scenario_tensor(dataset, 2011, "emission_type1_air", []), flow)
+    result = done["result"]
+    got = result["matrix"]["values"] if len(by) == 2 else [r["value"] for r in result["rows"]]
+    got_base = (result["baseline"]["matrix"]["values"] if len(by) == 2
+                else [r["value"] for r in result["baseline"]["rows"]])
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    np.testing.assert_allclose(got_base, base, rtol=1e-9)
+    assert result["total"] == pytest.approx(total, rel=1e-9) and result["baseline"]["total"] == pytest.approx(
+        base_total, rel=1e-9)
+    assert abs(total - base_total) > 1e-6 * abs(base_total)
+    assert result["direct_unchanged"] is True and result["solver"]["method"] == "woodbury"
+    page = client.get(f"/analyses/{new_id}").get_data(as_text=True)
+    assert "Under a scenario of 3 interventions" in page and "checked by its residual" in page
+    if len(by) == 1:
+        assert "Baseline and scenario" in page
+    else:
+        assert "Baseline and scenario" not in page and "has every cell of both" in page
+    lines = list(csv.DictReader(io.StringIO(client.get(f"/analyses/{new_id}.csv").get_data(as_text=True))))
+    assert lines[0]["interventions"].startswith("product=electricity,origin=TOTAL,consumer=manufactoring")
+    np.testing.assert_allclose([float(line["baseline_value"]) for line in lines[:-1]], np.ravel(base), rtol=1e-9)
+    for line in lines:
+        assert float(line["difference"]) == pytest.approx(float(line["value"]) - float(line["baseline_value"]))
