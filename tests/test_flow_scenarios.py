@@ -236,3 +236,20 @@ def test_a_saved_scenario_applied_to_a_finished_flow_job(shared_app, engine, by)
     np.testing.assert_allclose([float(line["baseline_value"]) for line in lines[:-1]], np.ravel(base), rtol=1e-9)
     for line in lines:
         assert float(line["difference"]) == pytest.approx(float(line["value"]) - float(line["baseline_value"]))
+
+
+def test_the_api_takes_interventions_on_a_flow_query(client, engine):
+    query = {"dataset": "demo", "year": 2011, "indicator": "emission_type1_air", "by": "final-product",
+             "final_products": ["food", "mining", "TOTAL"], "consumer_regions": ["reg2"], "direct": False,
+             "interventions": [i.to_dict() for i in CASES["demo"][3]]}
+    body = client.post("/api/v1/analyses", json=query).get_json()
+    job = client.get(body["url"]).get_json()
+    assert job["status"] == "done" and job["query"]["interventions"] == query["interventions"]
+    dataset = engine.dataset("demo")
+    want, total, _ = reference(dataset, scenario_tensor(dataset, 2011, "emission_type1_air", CASES["demo"][3]),
+                               FlowQuery.from_dict(query))
+    np.testing.assert_allclose([r["value"] for r in job["result"]["rows"]], want, rtol=1e-9)
+    assert job["result"]["total"] == pytest.approx(total, rel=1e-9) and "baseline" in job["result"]
+    bad = client.post("/api/v1/analyses", json={**query, "interventions": [{**query["interventions"][0],
+                                                                             "origin": "Mars"}]})
+    assert bad.status_code == 422 and bad.get_json()["field"] == "interventions[0].origin"
