@@ -253,3 +253,21 @@ def test_the_api_takes_interventions_on_a_flow_query(client, engine):
     bad = client.post("/api/v1/analyses", json={**query, "interventions": [{**query["interventions"][0],
                                                                              "origin": "Mars"}]})
     assert bad.status_code == 422 and bad.get_json()["field"] == "interventions[0].origin"
+
+
+def test_a_high_rank_scenario_solved_by_gmres_equals_the_dense_solve(monkeypatch, engine):
+    from app.engine import scenario
+
+    monkeypatch.setattr(scenario, "WOODBURY_MAX_RANK", 0)
+    dataset = engine.dataset("demo")
+    interventions = CASES["demo"][5]
+    tensor = scenario_tensor(dataset, 2011, "emission_type1_air", interventions)
+    for by in [("origin-region", "consumer-region"), ("origin-product",), ("final-product", "origin-region")]:
+        query = FlowQuery(dataset="demo", indicator="emission_type1_air", by=by, year=2011, direct=False,
+                          origin_regions=("reg1", "TOTAL"), final_products=("food", "mining"),
+                          interventions=tuple(interventions))
+        result = answer_flows(engine, query)
+        assert result.solver["method"] == "gmres"
+        want, total, _ = reference(dataset, tensor, query)
+        np.testing.assert_allclose(figures(result), want, rtol=1e-9, atol=1e-12 * abs(total))
+        assert result.total == pytest.approx(total, rel=1e-9)

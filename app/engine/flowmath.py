@@ -89,8 +89,8 @@ class System:
 
 
 class ChangedSystem(System):
-    """A scenario's A' and Y' (a ScenarioSystem): every product with L' = (I - A')^-1 is one solve per
-    vector, started from the baseline's product with L (Woodbury) and checked by its residual."""
+    """A scenario's A' and Y' (a ScenarioSystem): every product with L' = (I - A')^-1 is a solve started
+    from the baseline's product with L (Woodbury), checked by its residual against A' itself."""
 
     def __init__(self, dataset, year: int, scenario):
         super().__init__(dataset, year)
@@ -108,7 +108,7 @@ class ChangedSystem(System):
             ly = np.array(super().LY())
             if len(fd_rows):
                 ly += super().right(Y1 - np.asarray(super().Y()), fd_rows)
-            self._ly = np.column_stack([self.scenario.output(Y1[:, c], ly=ly[:, c]) for c in range(Y1.shape[1])])
+            self._ly = self.scenario.outputs(Y1, ly)
         return self._ly
 
     def M(self, row: int) -> np.ndarray:
@@ -127,8 +127,7 @@ class ChangedSystem(System):
         return np.vstack([self.scenario.multipliers(W[:, k], base[k]) for k in range(W.shape[1])])
 
     def right(self, V: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        base = super().right(V, rows)
-        return np.column_stack([self.scenario.output(V[:, k], ly=base[:, k]) for k in range(V.shape[1])])
+        return self.scenario.outputs(V, super().right(V, rows))
 
 
 def _l_times_final(system: System, C: np.ndarray, fp: np.ndarray, fp_all: bool) -> np.ndarray:
