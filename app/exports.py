@@ -75,4 +75,10 @@ def _flow_csv(query: dict, result: dict) -> str:
                *(" ".join(query[key]) for key in ("origin_regions", "origin_products", "consumer_regions",
                                                   "final_products")),
                "included" if result.get("direct") else "not included", query.get("per") or ""]
+    if result.get("baseline"):  # a scenario: each cell beside the same query's baseline, as classic views have
+        base = [line[-1] for line in csv_rows(result["baseline"])[1]]
+        header = header + ["baseline_value", "difference"]
+        lines = [line + [b, line[-1] - b] for line, b in zip(lines, base)]
+        context_header = context_header + ["interventions"]
+        context = context + ["; ".join(intervention_spec(iv) for iv in query["interventions"])]
     return csv_table(header + context_header, [line + context for line in lines])

@@ -66,7 +66,7 @@ CLASSIC_QUERY = {
     },
 }
 
-FLOW_QUERY = flow_query_schema(DIRECT)
+FLOW_QUERY = flow_query_schema(DIRECT, CLASSIC_QUERY["properties"]["interventions"])
 # a body with `perspective` is a classic view, any other an origin -> destination query
 QUERY = {"oneOf": [CLASSIC_QUERY, FLOW_QUERY]}
 
@@ -138,7 +138,7 @@ def openapi_document() -> dict:
             "status": {"type": "string", "enum": list(STATUSES)},
             "query": {"$ref": "#/components/schemas/Query",
                       "description": "as submitted, with the year and the defaults filled in"},
-            "result": {"oneOf": [result, flow_result_schema(rows), {"type": "null"}],
+            "result": {"oneOf": [result, flow_result_schema(rows, result["properties"]["solver"]), {"type": "null"}],
                        "description": "null until done"},
             "error": {"type": ["string", "null"], "description": "why it failed (a scenario without a "
                                                                  "solution, say); null otherwise"},

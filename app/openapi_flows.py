@@ -17,8 +17,9 @@ WORDS = {"origin_regions": "Where the impacts occur: region", "origin_products":
          "final_products": "Whose final demand causes them: final product"}
 
 
-def flow_query_schema(direct: dict) -> dict:
-    """An origin -> destination query: no `perspective`; `by` one axis or two (a matrix, rows first)."""
+def flow_query_schema(direct: dict, interventions: dict) -> dict:
+    """An origin -> destination query: no `perspective`; `by` one axis or two (a matrix, rows first); the
+    interventions of a scenario as classic views have them."""
     selections = {field: {"type": "array", "items": CODE, "minItems": 1, "maxItems": MAX_NODES, "uniqueItems": True,
                           "default": [ROOT], "description": f"{WORDS[field]} node codes at any level; each once"}
                   for field in FIELDS.values()}
@@ -36,6 +37,7 @@ def flow_query_schema(direct: dict) -> dict:
                    "examples": ["origin-region", ["origin-region", "consumer-region"]]},
             **selections,
             "direct": direct,
+            "interventions": interventions,
             "per": {"type": ["string", "null"], "enum": [*PER, None],
                     "description": "divide by the population (capita) or value added of the consumer region "
                                    "(consumption figures) or the origin region (production figures)"},
@@ -43,20 +45,27 @@ def flow_query_schema(direct: dict) -> dict:
     }
 
 
-def flow_result_schema(rows: dict) -> dict:
+def flow_result_schema(rows: dict, solver: dict) -> dict:
     header = {"type": "object", "additionalProperties": False, "required": ["code", "name", "level"],
               "properties": {"code": CODE, "name": {"type": "string"}, "level": {"type": "integer", "minimum": 0}}}
     matrix = {"type": "object", "additionalProperties": False, "required": ["rows", "columns", "values"],
               "properties": {"rows": {"type": "array", "items": header}, "columns": {"type": "array", "items": header},
                              "values": {"type": "array", "items": {"type": "array", "items": {"type": "number"}},
                                         "description": "one list per row, one value per column"}}}
+    baseline = {"type": "object", "additionalProperties": False, "required": ["total"],
+                "oneOf": [{"required": ["rows"]}, {"required": ["matrix"]}],
+                "description": "scenarios only: the same query without interventions",
+                "properties": {"total": {"type": "number"}, "rows": rows, "matrix": matrix}}
     return {"type": "object", "additionalProperties": False, "required": ["unit", "total", "direct", "per"],
             "oneOf": [{"required": ["rows"]}, {"required": ["matrix"]}],
             "description": "an origin -> destination result: rows for one axis, a matrix for two",
             "properties": {"unit": {"type": "string"}, "total": {"type": "number"},
                            "direct": {"type": "boolean", "description": "whether direct emissions of final "
                                                                         "demand are in the figures"},
-                           "per": {"type": ["string", "null"], "enum": [*PER, None]}, "rows": rows, "matrix": matrix}}
+                           "per": {"type": ["string", "null"], "enum": [*PER, None]}, "rows": rows, "matrix": matrix,
+                           "baseline": baseline, "solver": solver,
+                           "direct_unchanged": {"const": True,
+                                                "description": "scenarios only: the direct part is the baseline's"}}}
 
 
 EXAMPLES = {

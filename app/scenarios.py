@@ -6,8 +6,8 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from . import jobs
 from .builderform import blank_intervention, builder_context, rows_from_form, validate
+from .engine import parse_query
 from .engine.interventions import MAX_INTERVENTIONS
-from .engine.query import Query
 from .extensions import db
 from .models import Scenario
 from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_or_404
@@ -118,7 +118,8 @@ def apply(job_id: str):
     if scenario.dataset != job.query["dataset"]:
         raise FieldError("scenario_id", scenario_id, f"scenario {scenario.name!r} is for dataset "
                          f"{scenario.dataset}, the analysis for {job.query['dataset']}")
-    new = jobs.submit(current_owner(), Query.from_dict({**job.query, "interventions": scenario.interventions}),
+    # a classic view or an origin -> destination query alike: the job's own query, under the scenario
+    new = jobs.submit(current_owner(), parse_query({**job.query, "interventions": scenario.interventions}),
                       client_key())
     if is_htmx():
         return render_template("workspace/_submitted.html", job=new)

@@ -106,7 +106,7 @@ def test_openapi_document_describes_every_route(client):
     classic, flows = doc["components"]["schemas"]["Query"]["oneOf"]
     assert set(classic["properties"]) == set(QUERY) | {"interventions", "direct"}
     assert set(flows["properties"]) == {"dataset", "year", "indicator", "by", "origin_regions", "origin_products",
-                                        "consumer_regions", "final_products", "direct", "per"}
+                                        "consumer_regions", "final_products", "direct", "per", "interventions"}
     assert set(doc["paths"]["/api/v1/analyses/{id}"]) == {"get", "delete"}
     Draft202012Validator.check_schema(doc["components"]["schemas"]["Query"])
 

@@ -101,7 +101,7 @@ def test_classic_views_take_direct(client, dense):
     ({"direct": None}, "direct", "true or false"),
     ({"year": 1999}, "year", "not in dataset"),
     ({"products": ["food"]}, "products", "unknown field"),
-    ({"interventions": []}, "interventions", "unknown field"),
+    ({"interventions": [{"product": "food"}]}, "interventions[0].origin", "is required"),
     ({"perspective": "production", "origin_regions": ["reg1"], "by": "region"}, "origin_regions", "unknown field"),
     ({"perspective": "production", "per": "capita", "by": "region"}, "per", "unknown field"),
     ({"perspective": "production", "by": "origin-region"}, "by", "by must be one of product, region"),

@@ -31,5 +31,5 @@ def resolve_any(engine, query: Query | FlowQuery) -> Query | FlowQuery:
 def answer_any(engine, query: Query | FlowQuery, progress: Callable[[str], None] = lambda _: None):
     """A Result for a classic view, a FlowResult for a flow query; both have to_dict()."""
     if isinstance(query, FlowQuery):
-        return answer_flows(engine, query)
+        return answer_flows(engine, query, progress=progress)
     return engine.answer(query, progress=progress)

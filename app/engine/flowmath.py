@@ -63,29 +63,99 @@ def right(dataset, year: int, V: np.ndarray, rows: np.ndarray | None = None) -> 
     return out
 
 
-def _l_times_final(dataset, year: int, C: np.ndarray, fp: np.ndarray, fp_all: bool) -> np.ndarray:
+class System:
+    """The dataset's own system: L through its stored products (L Y, M = S L, x) and gathers of L."""
+
+    def __init__(self, dataset, year: int):
+        self.dataset, self.year = dataset, year
+
+    def Y(self) -> np.ndarray:
+        return self.dataset.array(self.year, "Y")
+
+    def LY(self) -> np.ndarray:
+        return self.dataset.leontief_demand(self.year)
+
+    def M(self, row: int) -> np.ndarray:
+        return np.asarray(self.dataset.array(self.year, "M")[row])
+
+    def x(self) -> np.ndarray:
+        return np.asarray(self.dataset.array(self.year, "x"))
+
+    def left(self, W: np.ndarray) -> np.ndarray:
+        return left(self.dataset, self.year, W)
+
+    def right(self, V: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        return right(self.dataset, self.year, V, rows)
+
+
+class ChangedSystem(System):
+    """A scenario's A' and Y' (a ScenarioSystem): every product with L' = (I - A')^-1 is a solve started
+    from the baseline's product with L (Woodbury), checked by its residual against A' itself."""
+
+    def __init__(self, dataset, year: int, scenario):
+        super().__init__(dataset, year)
+        self.scenario = scenario
+        self._ly = self._x = None
+        self._m: dict[int, np.ndarray] = {}
+
+    def Y(self) -> np.ndarray:
+        return self.scenario.Y
+
+    def LY(self) -> np.ndarray:
+        """L' Y' by consumer region, from L Y and L (Y' - Y) (non-zero only where final demand changed)."""
+        if self._ly is None:
+            Y1, fd_rows = np.asarray(self.scenario.Y), self.scenario.fd_rows
+            ly = np.array(super().LY())
+            if len(fd_rows):
+                ly += super().right(Y1 - np.asarray(super().Y()), fd_rows)
+            self._ly = self.scenario.outputs(Y1, ly)
+        return self._ly
+
+    def M(self, row: int) -> np.ndarray:
+        if row not in self._m:
+            s = np.asarray(self.dataset.array(self.year, "S")[row])
+            self._m[row] = self.scenario.multipliers(s, super().M(row))
+        return self._m[row]
+
+    def x(self) -> np.ndarray:
+        if self._x is None:
+            self._x = self.scenario.output(np.asarray(self.scenario.Y).sum(axis=1), super().x())
+        return self._x
+
+    def left(self, W: np.ndarray) -> np.ndarray:
+        base = super().left(W)
+        return np.vstack([self.scenario.multipliers(W[:, k], base[k]) for k in range(W.shape[1])])
+
+    def right(self, V: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        return self.scenario.outputs(V, super().right(V, rows))
+
+
+def _l_times_final(system: System, C: np.ndarray, fp: np.ndarray, fp_all: bool) -> np.ndarray:
     """L V for V[j, (h, f)] = (Y C)[j, h] fp[product of j, f]: from L Y alone when every final product
     counts, else from the columns of L in the final products or, when fewer, those outside them
     (L V = L Y C - L (V_all - V))."""
-    LY = dataset.leontief_demand(year)
+    LY = system.LY()
     n, n_products = LY.shape[0], fp.shape[0]
     LYC = np.asarray(LY @ C)  # n x h
     k_h, k_f = C.shape[1], fp.shape[1]
     if fp_all:
         return np.repeat(LYC, k_f, axis=1) if k_f > 1 else LYC
-    YC = np.asarray(dataset.array(year, "Y") @ C)  # n x h
+    YC = np.asarray(system.Y() @ C)  # n x h
     cell_fp = np.tile(fp, (n // n_products, 1))  # n x f
     V = (YC[:, :, None] * cell_fp[:, None, :]).reshape(n, k_h * k_f)
     outside = (YC[:, :, None] * (1.0 - cell_fp)[:, None, :]).reshape(n, k_h * k_f)
     inside_rows, outside_rows = _rows(V), _rows(outside)
     if len(outside_rows) < len(inside_rows):
-        return np.repeat(LYC, k_f, axis=1) - right(dataset, year, outside, outside_rows)
-    return right(dataset, year, V, inside_rows)
+        return np.repeat(LYC, k_f, axis=1) - system.right(outside, outside_rows)
+    return system.right(V, inside_rows)
 
 
-def flow_sums(dataset, year: int, row: int, groups: dict[str, list[np.ndarray]]) -> np.ndarray:
+def flow_sums(dataset, year: int, row: int, groups: dict[str, list[np.ndarray]],
+              system: System | None = None) -> np.ndarray:
     """Sum of s_i L_ij Y_jc per combination of groups: an array (origin regions, origin products,
-    consumer regions, final products), one entry per group of each axis."""
+    consumer regions, final products), one entry per group of each axis. With a ChangedSystem, the
+    same sums of s_i L'_ij Y'_jc under a scenario."""
+    system = System(dataset, year) if system is None else system
     n_regions, n_products = dataset.regions.size, dataset.products.size
     G = {axis: group_matrix(groups[axis], n_regions if "region" in axis else n_products) for axis in AXES}
     g_or, g_op, g_cr, g_fp = (G[a] for a in AXES)
@@ -96,35 +166,35 @@ def flow_sums(dataset, year: int, row: int, groups: dict[str, list[np.ndarray]])
     if k[2] * k[3] == 1:
         # one final-demand vector: L v from L Y, from x, or one product with L
         if fp_all and g_cr.all():
-            g = np.asarray(dataset.array(year, "x"))  # the dataset's own output, as production views use
+            g = system.x()  # the dataset's own output, as production views use
         else:
-            g = _l_times_final(dataset, year, g_cr, g_fp, fp_all)[:, 0]
+            g = _l_times_final(system, g_cr, g_fp, fp_all)[:, 0]
         u = (s * g).reshape(n_regions, n_products)
         return (g_or.T @ u @ g_op)[:, :, None, None]
     if k[0] * k[1] == 1:
         # one origin vector: its multipliers m = w L, from M or one product with L
         if origin_all:
-            m = np.asarray(dataset.array(year, "M")[row])
+            m = system.M(row)
         else:
             w = s * np.kron(g_or[:, 0], g_op[:, 0])
-            m = left(dataset, year, w[:, None])[0]
+            m = system.left(w[:, None])[0]
         # summed over the final good's producing region first: products x consumer regions
-        by_product = (m[:, None] * dataset.array(year, "Y")).reshape(n_regions, n_products, -1).sum(axis=0)
+        by_product = (m[:, None] * system.Y()).reshape(n_regions, n_products, -1).sum(axis=0)
         return (g_fp.T @ by_product @ g_cr).T[None, None, :, :]
     # one origin axis against one final-demand axis
     n = n_regions * n_products
     if fp_all:
         # the bilateral case: s L Y by origin cell and consumer region, from L Y alone
-        T = _by_origin(s[:, None] * dataset.leontief_demand(year), g_or, g_op) @ g_cr
+        T = _by_origin(s[:, None] * system.LY(), g_or, g_op) @ g_cr
         return T.reshape(k)
     W = s[:, None] * np.kron(g_or, g_op)  # n x origin groups
     fp_cells = n_regions * int(g_fp.any(axis=1).sum())
     right_rows = fp_cells if k[3] > 1 else min(fp_cells, n - fp_cells)
     if _cost(_rows(W), n, W.shape[1]) >= _cost(np.arange(right_rows), n, k[2] * k[3]):
-        T = _by_origin(s[:, None] * _l_times_final(dataset, year, g_cr, g_fp, False), g_or, g_op)
+        T = _by_origin(s[:, None] * _l_times_final(system, g_cr, g_fp, False), g_or, g_op)
     else:
-        Z = left(dataset, year, W)  # origin groups x n
-        Y = dataset.array(year, "Y")
+        Z = system.left(W)  # origin groups x n
+        Y = system.Y()
         if k[3] == 1:
             T = (Z * np.tile(g_fp[:, 0], n_regions)) @ Y @ g_cr
         else:

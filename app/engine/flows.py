@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .errors import QueryError
-from .flowmath import AXES, flow_sums
+from .flowmath import AXES, ChangedSystem, flow_sums
 from .hierarchy import ROOT
+from .interventions import MAX_INTERVENTIONS, Intervention, check_interventions
 from .query import DIRECT, DIRECT_NAME, MAX_NODES, Query, Row, read_codes, read_year
+from .scenario import ScenarioSystem
 
 FIELDS = {"origin-region": "origin_regions", "origin-product": "origin_products",
           "consumer-region": "consumer_regions", "final-product": "final_products"}
@@ -30,13 +34,14 @@ class FlowQuery:
     final_products: tuple[str, ...] = (ROOT,)
     direct: bool = True
     per: str | None = None
+    interventions: tuple[Intervention, ...] = ()  # a scenario: the same query on the changed system
 
     @classmethod
     def from_dict(cls, data) -> FlowQuery:
         """Build a query from untrusted input (JSON, a form), checking every field's type."""
         if not isinstance(data, dict):
             raise QueryError("query", data, "a query must be an object with named fields")
-        allowed = {"dataset", "indicator", "by", "year", "direct", "per", *FIELDS.values()}
+        allowed = {"dataset", "indicator", "by", "year", "direct", "per", "interventions", *FIELDS.values()}
         for key in data:
             if key not in allowed:
                 raise QueryError(str(key), data[key], f"unknown field {key!r}")
@@ -61,13 +66,26 @@ class FlowQuery:
         if per is not None and per not in PER:
             raise QueryError("per", per, f"per must be one of {', '.join(PER)}, or absent")
         values["per"] = per
+        interventions = data.get("interventions", [])  # absent means none; 0, "" or null are not lists
+        if not isinstance(interventions, (list, tuple)):
+            raise QueryError("interventions", interventions, "interventions must be a list")
+        if len(interventions) > MAX_INTERVENTIONS:
+            raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
+        values["interventions"] = tuple(Intervention.from_dict(iv, i) for i, iv in enumerate(interventions))
         return cls(**values)
 
     def to_dict(self) -> dict:
+        """Plain data; interventions only when there are any, so plain queries stay as they were."""
         data = {"dataset": self.dataset, "indicator": self.indicator, "year": self.year, "by": list(self.by)}
         data.update({key: list(getattr(self, key)) for key in FIELDS.values()})
         data.update(direct=self.direct, per=self.per)
+        if self.interventions:
+            data["interventions"] = [iv.to_dict() for iv in self.interventions]
         return data
+
+    @property
+    def baseline(self) -> FlowQuery:
+        return replace(self, interventions=())
 
 
 @dataclass
@@ -85,24 +103,31 @@ class FlowResult:
     direct: bool          # whether direct emissions of final demand are part of the figures
     rows: list[Row] = field(default_factory=list)  # one axis
     matrix: dict | None = None  # two axes: {"rows": [Header], "columns": [Header], "values": [[float]]}
+    baseline: FlowResult | None = None  # for a scenario: the same query without interventions
+    solver: dict | None = None
+
+    def figures(self) -> dict:
+        """The total with the rows or the matrix."""
+        if self.matrix is None:
+            return {"total": self.total, "rows": [vars(r) for r in self.rows]}
+        return {"total": self.total, "matrix": {"rows": [vars(h) for h in self.matrix["rows"]],
+                                                "columns": [vars(h) for h in self.matrix["columns"]],
+                                                "values": self.matrix["values"]}}
 
     def to_dict(self) -> dict:
-        data = {"unit": self.unit, "total": self.total, "direct": self.direct, "per": self.query.per}
-        if self.matrix is None:
-            data["rows"] = [vars(r) for r in self.rows]
-        else:
-            data["matrix"] = {"rows": [vars(h) for h in self.matrix["rows"]],
-                              "columns": [vars(h) for h in self.matrix["columns"]],
-                              "values": self.matrix["values"]}
+        data = {"unit": self.unit, "direct": self.direct, "per": self.query.per, **self.figures()}
+        if self.baseline is not None:
+            data["baseline"] = self.baseline.figures()
+            data["solver"] = self.solver
+            if self.direct:
+                data["direct_unchanged"] = True  # interventions change A and Y, not the households' own emissions
         return data
 
 
 def flow_query(query: Query, direct: bool = False) -> FlowQuery:
-    """The origin -> destination form of one of the four classic views (without its interventions)."""
-    if query.interventions:
-        raise QueryError("interventions", len(query.interventions),
-                         "scenarios are not yet answered as origin -> destination queries")
-    common = {"dataset": query.dataset, "indicator": query.indicator, "year": query.year, "direct": direct}
+    """The origin -> destination form of one of the four classic views, with its interventions."""
+    common = {"dataset": query.dataset, "indicator": query.indicator, "year": query.year, "direct": direct,
+              "interventions": query.interventions}
     if query.perspective == "consumption":
         by = "final-product" if query.by == "product" else "consumer-region"
         return FlowQuery(by=(by,), final_products=query.products, consumer_regions=query.regions, **common)
@@ -141,6 +166,7 @@ def resolve_flows(engine, query: FlowQuery):
             if code not in tree:
                 hint = f" ({code!r} is a {other_kind})" if code in other else ""
                 raise QueryError(key, code, f"unknown {kind} code {code!r} in {key}{hint}")
+    check_interventions(dataset, query.interventions)
     return dataset, replace(query, year=year)
 
 
@@ -150,15 +176,32 @@ def _groups(tree, codes, broken_down: bool) -> list[np.ndarray]:
     return [tree[c].leaves for c in codes] + [union] if broken_down else [union]
 
 
-def answer_flows(engine, query: FlowQuery) -> FlowResult:
-    """Rows (one axis) or a matrix (two), and the total over the whole selection."""
+def answer_flows(engine, query: FlowQuery, progress: Callable[[str], None] = lambda _: None) -> FlowResult:
+    """Rows (one axis) or a matrix (two), and the total over the whole selection.
+
+    With interventions: the same query on the changed system A', Y' (direct emissions of final demand
+    unchanged), with the baseline beside it."""
+    dataset, query = resolve_flows(engine, query)
+    if not query.interventions:
+        return _answer(dataset, query, None)
+    baseline = _answer(dataset, query.baseline, None)
+    started = time.perf_counter()
+    scenario = ScenarioSystem(dataset, query.year, query.interventions, progress)
+    result = _answer(dataset, query, ChangedSystem(dataset, query.year, scenario))
+    result.baseline = baseline
+    result.solver = {"method": scenario.method, "rank": scenario.rank, "iterations": scenario.iterations,
+                     "seconds": round(time.perf_counter() - started, 4)}
+    return result
+
+
+def _answer(dataset, query: FlowQuery, system: ChangedSystem | None) -> FlowResult:
+    """The figures of a resolved query, on the dataset's system or a scenario's."""
     from .normalise import denominators
 
-    dataset, query = resolve_flows(engine, query)
     row = dataset.indicator_row[query.indicator]
     trees = {a: dataset.regions if "region" in a else dataset.products for a in AXES}
     groups = {a: _groups(trees[a], getattr(query, FIELDS[a]), a in query.by) for a in AXES}
-    values = flow_sums(dataset, query.year, row, groups)
+    values = flow_sums(dataset, query.year, row, groups, system)
     has_direct = query.direct and dataset.has_array(query.year, "F_Y")
     included = False
     if has_direct:

@@ -182,12 +182,16 @@ class ScenarioSystem:
         return z
 
     # --- what the views need -------------------------------------------------------------------
-    def output(self, y: np.ndarray, baseline_x: np.ndarray | None = None) -> np.ndarray:
-        """x' solving (I - A') x' = y, refined until its residual is below the tolerance."""
+    def output(self, y: np.ndarray, baseline_x: np.ndarray | None = None,
+               ly: np.ndarray | None = None) -> np.ndarray:
+        """x' solving (I - A') x' = y, refined until its residual is below the tolerance; `ly` = L y when
+        the caller has it (Woodbury then starts from it instead of a product with L)."""
         y = np.asarray(y, dtype=np.float64)
         if self.method == "woodbury":
             solve = lambda rhs: self._woodbury_right(self.L @ rhs)  # noqa: E731
-            if baseline_x is not None:
+            if ly is not None:
+                x = self._woodbury_right(np.asarray(ly, dtype=np.float64))
+            elif baseline_x is not None:
                 # L y' = x + L dy, with dy only on the rows final-demand interventions touched
                 base = np.asarray(self.dataset.array(self.year, "Y")).sum(axis=1)
                 w0 = baseline_x + self._l_times(self.fd_rows, (y - base)[self.fd_rows])
@@ -201,6 +205,39 @@ class ScenarioSystem:
             solve = lambda rhs: self.L @ self._gmres(matvec, rhs, "output")  # noqa: E731
             x = solve(y)
         return self._refine(x, y, self.output_residual, solve, "output")
+
+    def outputs(self, Y: np.ndarray, LY: np.ndarray) -> np.ndarray:
+        """X' solving (I - A') X' = Y column by column, from LY = L Y: one Woodbury update and one residual
+        check for every column at once; a column whose residual is too large is refined on its own."""
+        Y = np.asarray(Y, dtype=np.float64)
+        if self.method != "woodbury":
+            return np.column_stack([self.output(Y[:, c]) for c in range(Y.shape[1])])
+        X = np.array(LY, dtype=np.float64)
+        if self.rank:
+            XC = X[self.C]
+            Z = self.D @ scipy.linalg.lu_solve(self.K, XC) if self.col_form else \
+                scipy.linalg.lu_solve(self.K, self.D @ XC)
+            X += self._l_columns(self.R) @ Z
+        dA_X = np.zeros_like(X)
+        if len(self.R):
+            dA_X[self.R] = self.D @ X[self.C]
+        if not np.isfinite(X).all():
+            raise ScenarioError("interventions", None, "the scenario produces non-finite results")
+        R = Y - (X - self.A_op @ X - dA_X)
+        errors = np.abs(R).max(axis=0) / np.maximum(np.abs(Y).max(axis=0), 1e-300)
+        for c in np.flatnonzero(errors > TOLERANCE):
+            X[:, c] = self.output(Y[:, c], ly=LY[:, c])
+        self.progress(f"outputs: {Y.shape[1]} columns, largest residual {errors.max(initial=0.0):.1e}")
+        return X
+
+    def _l_columns(self, rows: np.ndarray) -> np.ndarray:
+        """L[:, rows] (n x len(rows)), from L's transpose where stored."""
+        if self.LT is None:
+            return np.asarray(self.L[:, rows])
+        key = rows.tobytes()
+        if key not in self._columns:
+            self._columns[key] = np.asarray(self.LT[rows])
+        return self._columns[key].T
 
     def multipliers(self, s: np.ndarray, m: np.ndarray) -> np.ndarray:
         """m' = s (I - A')^-1, from the baseline multipliers m = s L, refined likewise."""
