@@ -99,6 +99,8 @@ def trade(query: dict, result: dict) -> dict | None:
     other = "consumer-region" if query["by"][0] == "origin-region" else "origin-region"
     if query.get("per") or any(list(query[FIELDS[a]]) != [ROOT] for a in ("origin-product", "final-product", other)):
         return None
+    if query.get("interventions"):
+        return None  # embodied trade is computed for the tables as they are, not under a scenario
     regions = [r["code"] for r in result["rows"]]
     try:
         checked, nodes = embodied_trade(engine(), query["dataset"], query["indicator"], regions,

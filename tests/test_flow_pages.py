@@ -229,3 +229,21 @@ def test_the_form_runs_a_matrix_and_a_preset_through_the_queue(shared_app):
     response = client.post("/analyses", data=MultiDict(fields))
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Production-based:" in html and "Build a scenario to run this analysis under" in html
+
+
+def test_under_a_scenario_a_flow_result_shows_baseline_and_scenario_and_no_trade(shared_app):
+    from app.engine.interventions import Intervention
+
+    client = shared_app.test_client()
+    cut = Intervention("electricity", "TOTAL", "manufactoring", "reg1", -20.0)
+    query = FlowQuery(dataset="demo", indicator="emission_type1_air", by=("origin-region",),
+                      origin_regions=("reg1", "reg2"), interventions=(cut,))
+    public_id = done_job(shared_app, client, query)
+    html = client.get(f"/analyses/{public_id}").get_data(as_text=True)
+    with shared_app.app_context():
+        result = answer_flows(shared_app.extensions["engine"], query)
+    assert cells(html, "baseline") == pytest.approx([r["value"] for r in result.to_dict()["baseline"]["rows"]],
+                                                    rel=1e-12)
+    assert cells(html)[:2] == pytest.approx([r.value for r in result.rows], rel=1e-12)
+    # embodied trade is for the tables as they are: not shown beside a scenario's figures
+    assert "Embodied in trade" not in html
