@@ -133,3 +133,21 @@ def test_classic_views_keep_working_with_and_without_direct(cli, engine):
 def test_bad_input_names_the_option(cli, args, code, message):
     result = cli(*args, code=code)
     assert message in result.stderr and result.stdout == ""
+
+
+def test_a_flow_query_under_interventions_equals_the_engine_s_scenario(cli, shared_app):
+    from app.engine.flows import FlowQuery, answer_flows
+    from app.engine.interventions import Intervention
+
+    spec = "product=electricity,origin=TOTAL,consumer=manufactoring,consumer_region=reg1,change=-20"
+    out = json.loads(cli("--by", "origin-region", "--origin-regions", "reg1", "--origin-regions", "reg2",
+                         "--intervention", spec, "--format", "json").stdout)
+    with shared_app.app_context():
+        want = answer_flows(shared_app.extensions["engine"], FlowQuery(
+            dataset="demo", indicator="emission_type1_air", by=("origin-region",), origin_regions=("reg1", "reg2"),
+            interventions=(Intervention.parse(spec, 0),))).to_dict()
+    assert [r["value"] for r in out["rows"]] == pytest.approx([r["value"] for r in want["rows"]], rel=1e-12)
+    assert out["baseline"]["total"] == pytest.approx(want["baseline"]["total"], rel=1e-12)
+    assert out["total"] != pytest.approx(out["baseline"]["total"], rel=1e-9)  # the scenario moved it
+    refused = cli("--trade", "--consumer-regions", "reg1", "--intervention", spec, code=2)
+    assert "--trade" in refused.output and "--intervention" in refused.output

@@ -25,9 +25,16 @@ def _flow_fail(exc: EngineError):
     raise click.ClickException(f"{option}: {exc.message}")
 
 
+def _interventions(options: dict) -> tuple:
+    from ..engine.interventions import MAX_INTERVENTIONS, Intervention
+
+    if len(options["interventions"]) > MAX_INTERVENTIONS:
+        raise QueryError("interventions", len(options["interventions"]), f"at most {MAX_INTERVENTIONS} interventions")
+    return tuple(Intervention.parse(t, i) for i, t in enumerate(options["interventions"]))
+
+
 def _classic(options: dict, by: tuple[str, ...], direct: bool) -> Query:
     """The classic view; refuses the flow options beside --perspective, naming the first one given."""
-    from ..engine.interventions import MAX_INTERVENTIONS, Intervention
 
     for option, field in AXIS_OPTIONS.items():
         if options[field]:
@@ -38,22 +45,21 @@ def _classic(options: dict, by: tuple[str, ...], direct: bool) -> Query:
             raise click.UsageError(f"{option} answers origin -> destination queries; drop --perspective to use it")
     if len(by) != 1 or by[0] not in CLASSIC_BY:
         raise click.UsageError(f"with --perspective, give --by once: {' or '.join(CLASSIC_BY)}")
-    if len(options["interventions"]) > MAX_INTERVENTIONS:
-        raise QueryError("interventions", len(options["interventions"]), f"at most {MAX_INTERVENTIONS} interventions")
     return Query(dataset=options["dataset"], year=options["year"], indicator=options["indicator"],
                  perspective=options["perspective"], by=by[0], products=tuple(options["products"]) or (ROOT,),
-                 regions=tuple(options["regions"]) or (ROOT,), direct=direct,
-                 interventions=tuple(Intervention.parse(t, i) for i, t in enumerate(options["interventions"])))
+                 regions=tuple(options["regions"]) or (ROOT,), direct=direct, interventions=_interventions(options))
 
 
 def _flows(options: dict, by: tuple[str, ...], direct: bool) -> FlowQuery:
-    for option, key in (("--products", "products"), ("--regions", "regions"), ("--intervention", "interventions")):
+    for option, key in (("--products", "products"), ("--regions", "regions")):
         if options[key]:
             raise click.UsageError(f"{option} belongs to the classic views: give --perspective too, or select with "
                                    f"{', '.join(AXIS_OPTIONS)}")
     if options["trade"]:
         if by:
             raise click.UsageError("--trade prints the figures of the selected regions; drop --by")
+        if options["interventions"]:
+            raise click.UsageError("--trade prints the figures of the tables as they are; drop --intervention")
         by = ("origin-region",)
     if not by:
         raise click.UsageError(f"give --by once or twice ({', '.join(AXES)}), or --perspective")
@@ -63,7 +69,7 @@ def _flows(options: dict, by: tuple[str, ...], direct: bool) -> FlowQuery:
         if axis not in AXES:
             raise click.UsageError(f"--by {axis} needs --perspective; without it the axes are {', '.join(AXES)}")
     return FlowQuery(dataset=options["dataset"], year=options["year"], indicator=options["indicator"], by=by,
-                     direct=direct, per=options["per"],
+                     direct=direct, per=options["per"], interventions=_interventions(options),
                      **{field: tuple(options[field]) or (ROOT,) for field in AXIS_OPTIONS.values()})
 
 
