@@ -127,22 +127,32 @@ def _static_url(filename: str) -> str:
         return f"/static/{filename}"
 
 
+def same_view(a: dict, b: dict) -> bool:
+    """Two finished jobs answer the same view: every field but the year and the interventions alike."""
+    if a is None or b is None or a.get("result") is None or b.get("result") is None or a["query"] == b["query"]:
+        return False
+    keys = ({*a["query"]} | {*b["query"]}) - {"year", "interventions"}
+    return all(a["query"].get(k) == b["query"].get(k) for k in keys)
+
+
 def comparison(a: dict, b: dict) -> list[dict] | None:
-    """Per-row difference b - a when both results answer the same view (other year or scenario)."""
-    if a is None or b is None or a.get("result") is None or b.get("result") is None:
+    """Per-row difference b - a when both results answer the same view by rows (other year or scenario)."""
+    if not same_view(a, b) or a["result"].get("rows") is None or b["result"].get("rows") is None:
         return None
-    # the same view: every field but the year and the interventions alike
-    differ = {"year", "interventions"}
-    if {*a["query"]} != {*b["query"]} or a["query"] == b["query"]:
-        return None
-    if any(a["query"][k] != b["query"][k] for k in a["query"] if k not in differ):
-        return None
-    if a["result"].get("rows") is None or b["result"].get("rows") is None:
-        return None  # matrices are compared cell by cell in their downloads, not here
     rows = [_difference(ra["code"], ra["name"], ra["value"], rb["value"])
             for ra, rb in zip(a["result"]["rows"], b["result"]["rows"])]
     rows.append(_difference("", "Total", a["result"]["total"], b["result"]["total"]))
     return rows
+
+
+def matrix_comparison(a: dict, b: dict) -> dict | None:
+    """Cell by cell, b - a, when both results answer the same two-axis view."""
+    if not same_view(a, b) or a["result"].get("matrix") is None or b["result"].get("matrix") is None:
+        return None
+    ma, mb = a["result"]["matrix"], b["result"]["matrix"]
+    cells = [[vb - va for va, vb in zip(line_a, line_b)] for line_a, line_b in zip(ma["values"], mb["values"])]
+    return {"rows": mb["rows"], "columns": mb["columns"], "cells": cells,
+            "total": _difference("", "Total", a["result"]["total"], b["result"]["total"])}
 
 
 def _difference(code: str, name: str, a: float, b: float) -> dict:

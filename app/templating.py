@@ -14,6 +14,13 @@ def chart_svg(job, ident: str) -> str:
     return presenting.chart(job.query, job.result, ident)
 
 
+def matrix_comparison(a, b):
+    """Cell by cell, b minus a, when two finished jobs answer the same two-axis view; else None."""
+    if a is None or b is None:
+        return None
+    return presenting.matrix_comparison({"query": a.query, "result": a.result}, {"query": b.query, "result": b.result})
+
+
 def trade_of(job) -> dict | None:
     """Trade embodied in a finished origin -> destination result by region (None for other results)."""
     if job.result is None or not flowviews.is_flow(job.query):
@@ -82,5 +89,6 @@ def init_app(app) -> None:
     app.add_template_global(solver_words)
     app.add_template_global(SORTS, "table_sorts")
     app.add_template_global(comparison)
+    app.add_template_global(matrix_comparison)
     app.add_template_filter(number)
     app.add_template_filter(percent)

@@ -247,3 +247,23 @@ def test_under_a_scenario_a_flow_result_shows_baseline_and_scenario_and_no_trade
     assert cells(html)[:2] == pytest.approx([r.value for r in result.rows], rel=1e-12)
     # embodied trade is for the tables as they are: not shown beside a scenario's figures
     assert "Embodied in trade" not in html
+
+
+def test_two_years_of_one_matrix_are_compared_cell_by_cell(shared_app):
+    client = shared_app.test_client()
+    with shared_app.app_context():
+        small = shared_app.extensions["engine"].dataset("small")
+        years, indicator = small.years, small.indicators[0]["code"]
+        regions = tuple(small.regions.leaf_codes()[:3])
+    base = dict(dataset="small", indicator=indicator, by=("origin-region", "consumer-region"),
+                origin_regions=regions, consumer_regions=regions)
+    a = done_job(shared_app, client, FlowQuery(**base, year=years[0]))
+    b = done_job(shared_app, client, FlowQuery(**base, year=years[1]))
+    html = client.get(f"/analyses/{b}?side=b&against={a}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    with shared_app.app_context():
+        engine = shared_app.extensions["engine"]
+        first = np.array(answer_flows(engine, FlowQuery(**base, year=years[0])).matrix["values"])
+        second = np.array(answer_flows(engine, FlowQuery(**base, year=years[1])).matrix["values"])
+    assert "cell by cell" in html
+    assert np.allclose(np.array(cells(html, "difference")).reshape(3, 3), second - first, rtol=1e-12, atol=0)
+    assert np.abs(second - first).max() > 0  # the years differ
