@@ -172,12 +172,16 @@ def test_per_capita_figures_say_so_and_divide_by_the_population(shared_app):
     assert "Embodied in trade" not in html  # trade is in absolute figures only
 
 
+def small_set(app, n_regions: int):
+    """The small synthetic set's years, first indicator and first regions."""
+    with app.app_context():
+        small = app.extensions["engine"].dataset("small")
+        return small.years, small.indicators[0]["code"], tuple(small.regions.leaf_codes()[:n_regions])
+
+
 def test_two_years_of_one_flow_view_are_compared_row_by_row(shared_app):
     client = shared_app.test_client()
-    with shared_app.app_context():
-        small = shared_app.extensions["engine"].dataset("small")
-        years, indicator = small.years, small.indicators[0]["code"]
-        regions = tuple(small.regions.leaf_codes()[:2])
+    years, indicator, regions = small_set(shared_app, 2)
     base = dict(dataset="small", indicator=indicator, by=("origin-region",), origin_regions=regions)
     if len(years) < 2:
         pytest.fail("the small dataset must have two years for this test")
@@ -251,10 +255,7 @@ def test_under_a_scenario_a_flow_result_shows_baseline_and_scenario_and_no_trade
 
 def test_two_years_of_one_matrix_are_compared_cell_by_cell(shared_app):
     client = shared_app.test_client()
-    with shared_app.app_context():
-        small = shared_app.extensions["engine"].dataset("small")
-        years, indicator = small.years, small.indicators[0]["code"]
-        regions = tuple(small.regions.leaf_codes()[:3])
+    years, indicator, regions = small_set(shared_app, 3)
     base = dict(dataset="small", indicator=indicator, by=("origin-region", "consumer-region"),
                 origin_regions=regions, consumer_regions=regions)
     a = done_job(shared_app, client, FlowQuery(**base, year=years[0]))
