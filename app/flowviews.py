@@ -30,12 +30,12 @@ def axis_tree(dataset, axis: str):
     return None if dataset is None else dataset.regions if "region" in axis else dataset.products
 
 
-def selection(query: dict, axis: str, names) -> str:
-    """One axis's selection in words; TOTAL is "everywhere" or "every product"."""
+def selection(query: dict, axis: str, names, everything: str, prefix: str) -> str:
+    """One axis's selection in words: `everything` for TOTAL, else the prefix and the nodes."""
     codes = query[FIELDS[axis]]
     if list(codes) == [ROOT]:
-        return "everywhere" if "region" in axis else "all products"
-    return names(axis, codes)
+        return everything
+    return prefix + names(axis, codes)
 
 
 def describe(query: dict, dataset, indicator: dict, names, direct: bool | None = None) -> str:
@@ -43,13 +43,12 @@ def describe(query: dict, dataset, indicator: dict, names, direct: bool | None =
 
     names(axis, codes) writes a selection (folded when long); direct: whether the result included direct
     emissions of final demand (None: not known yet, the job has not run)."""
-    def sel(axis):
-        return selection(query, axis, names)
-
     by = " and by ".join(AXIS_WORDS[a] for a in query["by"])
-    words = (f"Origin and destination: {indicator['name']} [{indicator['unit']}] occurring in {sel('origin-region')}, "
-             f"in making {sel('origin-product')}, caused by the final demand of consumers in "
-             f"{sel('consumer-region')} for {sel('final-product')}; by {by}.")
+    words = (f"Origin and destination: {indicator['name']} [{indicator['unit']}] occurring "
+             f"{selection(query, 'origin-region', names, 'anywhere', 'in ')}, "
+             f"{selection(query, 'origin-product', names, 'in making any product', 'in making ')}, caused by "
+             f"the final demand of consumers {selection(query, 'consumer-region', names, 'anywhere', 'in ')} "
+             f"for {selection(query, 'final-product', names, 'any product', '')}; by {by}.")
     if not query.get("direct", True):
         words += " Direct emissions of final demand are left out, as asked."
     elif direct is True:

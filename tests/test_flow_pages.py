@@ -268,3 +268,18 @@ def test_two_years_of_one_matrix_are_compared_cell_by_cell(shared_app):
     assert "cell by cell" in html
     assert np.allclose(np.array(cells(html, "difference")).reshape(3, 3), second - first, rtol=1e-12, atol=0)
     assert np.abs(second - first).max() > 0  # the years differ
+
+
+def test_a_whole_axis_reads_as_anywhere_or_any_product():
+    from app.flowviews import describe
+
+    query = FlowQuery(dataset="demo", indicator="x", by=("final-product",), year=2011,
+                      consumer_regions=("reg1",)).to_dict()
+
+    def names(axis, codes):
+        return ", ".join(codes)
+
+    words = describe(query, None, {"name": "CO2", "unit": "kg"}, names, direct=True)
+    assert words.startswith("Origin and destination: CO2 [kg] occurring anywhere, in making any product, caused "
+                            "by the final demand of consumers in reg1 for any product; by product bought by final "
+                            "consumers.")
