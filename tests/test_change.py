@@ -2,6 +2,8 @@
 both years equal the classic view's, the contributions equal every ordering computed densely, and they
 add up to the change."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,24 @@ def test_direct_emissions_of_final_demand_are_their_own_contribution(fy_engine):
     # a product selection cannot hold them: left out, and said
     assert by_consumer_region(fy_engine, "fy", indicator, [y0, y1], regions,
                               products=(fy.products.leaf_codes()[0],))["direct"] is False
+
+
+def test_the_query_command_decomposes_by_consuming_region(shared_app, engine):
+    small = engine.dataset("small")
+    indicator = small.indicators[0]["code"]
+    region = small.regions.leaf_codes()[0]
+    runner = shared_app.test_cli_runner()
+    base = ["query", "--dataset", "small", "--indicator", indicator, "--decompose", "2011", "2012"]
+    classic = runner.invoke(args=[*base, "--perspective", "consumption", "--by", "region", "--regions", region,
+                                  "--format", "json"])
+    flows = runner.invoke(args=[*base, "--by", "consumer-region", "--consumer-regions", region, "--format", "json"])
+    assert classic.exit_code == 0 and flows.exit_code == 0, classic.output + flows.output
+    want = by_consumer_region(engine, "small", indicator, [2011, 2012], (region,))
+    assert json.loads(classic.stdout) == json.loads(flows.stdout) == want
+    csv_out = runner.invoke(args=[*base, "--by", "consumer-region", "--consumer-regions", region, "--format", "csv"])
+    assert csv_out.stdout.splitlines()[0].startswith('"code","name","level","start","intensity"')
+    same = runner.invoke(args=["query", "--dataset", "small", "--indicator", indicator, "--decompose", "2011",
+                               "2011", "--by", "consumer-region"])
+    assert same.exit_code == 1 and "--decompose: a decomposition needs two different years" in same.output
+    wrong = runner.invoke(args=[*base, "--by", "origin-region"])
+    assert wrong.exit_code == 2 and "--decompose explains footprints by consuming region" in wrong.output

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask.cli import with_appcontext
 
@@ -10,6 +12,7 @@ from ..engine import EngineError, FlowQuery, Query, QueryError
 from ..engine.flowmath import AXES
 from ..engine.flows import FIELDS, PER, answer_flows
 from ..engine.hierarchy import ROOT
+from ..exports import csv_table
 from . import engine, fail
 from .formats import format_matrix, format_rows, format_trade
 
@@ -116,10 +119,15 @@ def _trade(query: FlowQuery, fmt: str) -> str:
 @click.option("--intervention", "interventions", multiple=True, metavar="SPEC",
               help="product=CODE,origin=CODE,consumer=FD|CODE,consumer_region=CODE,change=PCT; repeat for "
                    "several, applied in order (with --perspective).")
+@click.option("--decompose", nargs=2, type=int, metavar="YEAR0 YEAR1",
+              help="Explain the change of each consuming region's footprint between two years (by region).")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table", show_default=True)
 def query_command(by, direct, fmt, **options):
     """Answer one analysis query and print the result."""
     by = tuple(by)
+    if options["decompose"]:
+        click.echo(_decomposition(options, by, direct, fmt))
+        return
     if options["perspective"] is not None:
         try:
             result = engine().answer(_classic(options, by, direct))
@@ -136,3 +144,38 @@ def query_command(by, direct, fmt, **options):
     except EngineError as exc:
         _flow_fail(exc)
     click.echo(format_rows(result, fmt) if result.matrix is None else format_matrix(result, fmt))
+
+
+def _decomposition(options: dict, by: tuple[str, ...], direct: bool, fmt: str) -> str:
+    """--decompose: footprints by consuming region, the classic view's or --by consumer-region's."""
+    from ..engine.change import by_consumer_region
+
+    classic = options["perspective"] == "consumption" and by == ("region",)
+    flows = options["perspective"] is None and by == ("consumer-region",) and not any(
+        options[f] for f in ("origin_regions", "origin_products"))
+    if not (classic or flows) or options["interventions"] or options["per"] or options["trade"]:
+        raise click.UsageError("--decompose explains footprints by consuming region: give --perspective "
+                               "consumption --by region, or --by consumer-region, without --intervention, "
+                               "--per or --trade")
+    regions = options["regions"] if classic else options["consumer_regions"]
+    products = options["products"] if classic else options["final_products"]
+    try:
+        out = by_consumer_region(engine(), options["dataset"], options["indicator"], list(options["decompose"]),
+                                 tuple(regions) or (ROOT,), tuple(products) or (ROOT,), direct)
+    except EngineError as exc:
+        option = {"regions": "--regions" if classic else "--consumer-regions",
+                  "products": "--products" if classic else "--final-products"}.get(exc.field, f"--{exc.field}")
+        raise click.ClickException(f"{option}: {exc.message}") from exc
+    if fmt == "json":
+        return json.dumps(out)
+    names = list(out["rows"][0]["contributions"]) if out["rows"] else []
+    header = ["code", "name", "level", "start", *names, "end", "unit"]
+    lines = [[r["code"], r["name"], r["level"], r["start"], *r["contributions"].values(), r["end"], out["unit"]]
+             for r in out["rows"]]
+    if fmt == "csv":
+        return csv_table(header, lines).rstrip("\n")
+    y0, y1 = out["years"]
+    text = [f"Change {y0} -> {y1}, {out['unit']}: start, the contribution of each factor, end"]
+    for line in lines:
+        text.append(f"{line[0]:<10} {line[1][:30]:<30} " + " ".join(f"{v:>14.6g}" for v in line[3:-1]))
+    return "\n".join(text + ["columns: " + ", ".join(["start", *names, "end"])])
