@@ -84,11 +84,6 @@ def chart(query: dict, result: dict, dataset, heading: str, ident: str, standalo
     return map_or_bars(result["rows"], unit, total, heading, ident, standalone)
 
 
-def direct_row(result: dict) -> dict | None:
-    """The row of direct emissions by final demand in a product breakdown, if any."""
-    return next((r for r in result.get("rows") or [] if r["code"] == DIRECT), None)
-
-
 def trade(query: dict, result: dict) -> dict | None:
     """Embodied trade of a region breakdown's nodes (imports, exports, domestic part, balance), for a
     result by consuming or producing region over all products, in absolute figures; None otherwise."""

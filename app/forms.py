@@ -131,9 +131,8 @@ def form_state(dataset_name: str | None, values: dict | None = None, errors: dic
         values.setdefault(field, [ROOT])
         state[field] = picker(getattr(dataset, noun), field, values[field], values.get(f"{field}_find", ""), noun)
     # the origin side is folded while it selects everything and nothing about it needs attention
-    state["origin_open"] = any(values[f] != [ROOT] or values.get(f"{f}_find") or any(k.startswith(f) for k in
-                                                                                      state["errors"]) for f in ORIGIN)
-    state["origin_open"] = state["origin_open"] or "origin" in values.get("by", "") + values.get("by2", "")
+    state["origin_open"] = "origin" in values["by"] + values["by2"] or any(
+        values[f] != [ROOT] or values.get(f"{f}_find") or any(k.startswith(f) for k in state["errors"]) for f in ORIGIN)
     return state
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from .errors import QueryError
 from .flowmath import AXES, ChangedSystem, flow_sums
 from .hierarchy import ROOT
-from .interventions import MAX_INTERVENTIONS, Intervention, check_interventions
+from .interventions import Intervention, check_interventions, read_interventions
 from .query import DIRECT, DIRECT_NAME, MAX_NODES, Query, Row, read_codes, read_year
 from .scenario import ScenarioSystem
 
@@ -66,12 +66,7 @@ class FlowQuery:
         if per is not None and per not in PER:
             raise QueryError("per", per, f"per must be one of {', '.join(PER)}, or absent")
         values["per"] = per
-        interventions = data.get("interventions", [])  # absent means none; 0, "" or null are not lists
-        if not isinstance(interventions, (list, tuple)):
-            raise QueryError("interventions", interventions, "interventions must be a list")
-        if len(interventions) > MAX_INTERVENTIONS:
-            raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
-        values["interventions"] = tuple(Intervention.from_dict(iv, i) for i, iv in enumerate(interventions))
+        values["interventions"] = read_interventions(data)
         return cls(**values)
 
     def to_dict(self) -> dict:

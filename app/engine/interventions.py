@@ -98,3 +98,13 @@ def check_interventions(dataset, interventions) -> None:
         if iv.consumer != FINAL_DEMAND and iv.consumer not in dataset.products:
             raise QueryError(f"interventions[{i}].consumer", iv.consumer,
                              f"interventions[{i}].consumer must be FD or a product code")
+
+
+def read_interventions(data: dict) -> tuple[Intervention, ...]:
+    """A query's interventions from untrusted data: absent means none; 0, "" or null are not lists."""
+    interventions = data.get("interventions", [])
+    if not isinstance(interventions, (list, tuple)):
+        raise QueryError("interventions", interventions, "interventions must be a list")
+    if len(interventions) > MAX_INTERVENTIONS:
+        raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
+    return tuple(Intervention.from_dict(iv, i) for i, iv in enumerate(interventions))

@@ -13,7 +13,7 @@ import numpy as np
 from .dataset import Dataset
 from .errors import DatasetError, QueryError
 from .hierarchy import ROOT
-from .interventions import MAX_INTERVENTIONS, Intervention, check_interventions
+from .interventions import Intervention, check_interventions, read_interventions
 from .scenario import ScenarioSystem
 from .store import Store, check_name
 
@@ -80,12 +80,7 @@ class Query:
         for key in ("products", "regions"):
             values[key] = read_codes(data, key)
         # absent means none; 0, "" or null are not lists
-        interventions = data.get("interventions", [])
-        if not isinstance(interventions, (list, tuple)):
-            raise QueryError("interventions", interventions, "interventions must be a list")
-        if len(interventions) > MAX_INTERVENTIONS:
-            raise QueryError("interventions", len(interventions), f"at most {MAX_INTERVENTIONS} interventions")
-        values["interventions"] = tuple(Intervention.from_dict(iv, i) for i, iv in enumerate(interventions))
+        values["interventions"] = read_interventions(data)
         values["direct"] = data.get("direct", True)
         if not isinstance(values["direct"], bool):
             raise QueryError("direct", values["direct"], "direct must be true or false")
