@@ -82,3 +82,42 @@ def _flow_csv(query: dict, result: dict) -> str:
         context_header = context_header + ["interventions"]
         context = context + ["; ".join(intervention_spec(iv) for iv in query["interventions"])]
     return csv_table(header + context_header, [line + context for line in lines])
+
+
+def series_rows(result: dict) -> tuple[list[str], list[list]]:
+    """A series: one line per (row, year), with the index (first year = 100), the total's lines last."""
+    years = result["years"]
+    header = ["code", "name", "level", "year", "value", "index_first_year_100", "unit"]
+    base = None
+    if result.get("baseline"):
+        header[5:5] = ["baseline_value", "difference"]
+        base = {r["code"]: r["values"] for r in result["baseline"]["rows"]}
+        base[""] = result["baseline"]["totals"]
+    entries = [(r["code"], r["name"], r["level"], r["values"]) for r in result["rows"]]
+    entries.append(("", "Total of the selection", "", result["totals"]))
+    lines = []
+    for code, name, level, values in entries:
+        first = values[0]
+        for t, year in enumerate(years):
+            value = values[t]
+            index = 100.0 * value / first if value is not None and first else ""
+            extra = []
+            if base is not None:
+                b = base.get(code, [None] * len(years))[t]
+                extra = [_blank(b), "" if b is None or value is None else value - b]
+            lines.append([code, name, level, year, _blank(value), *extra, index, result["unit"]])
+    return header, lines
+
+
+def decomposition_rows(result: dict) -> tuple[list[str], list[list]]:
+    """A decomposition: one line per row, start, each factor's contribution, end; the total last."""
+    names = list(result["total"]["contributions"])
+    header = ["code", "name", "level", "start", *names, "end", "unit", "start_year", "end_year"]
+    y0, y1 = result["years"]
+    lines = [[r["code"], r["name"], r["level"], r["start"], *(r["contributions"][k] for k in names), r["end"],
+              result["unit"], y0, y1] for r in [*result["rows"], result["total"]]]
+    return header, lines
+
+
+def _blank(value):
+    return "" if value is None else value

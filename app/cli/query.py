@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from flask.cli import with_appcontext
 
-from ..engine import EngineError, FlowQuery, Query, QueryError
+from ..engine import EngineError, FlowQuery, Query, QueryError, answer_any
+from ..engine.change import DecompositionQuery, read_pair
 from ..engine.flowmath import AXES
-from ..engine.flows import FIELDS, PER, answer_flows
+from ..engine.flows import FIELDS, PER
 from ..engine.hierarchy import ROOT
-from ..exports import csv_table
+from ..engine.series import SeriesQuery, read_years, years_from_text
 from . import engine, fail
 from .formats import format_matrix, format_rows, format_trade
+from .timeformats import format_decomposition, format_series
 
 CLASSIC_BY = ("product", "region")
 AXIS_OPTIONS = {f"--{axis}s": FIELDS[axis] for axis in AXES}  # --origin-regions -> origin_regions
@@ -119,63 +119,43 @@ def _trade(query: FlowQuery, fmt: str) -> str:
 @click.option("--intervention", "interventions", multiple=True, metavar="SPEC",
               help="product=CODE,origin=CODE,consumer=FD|CODE,consumer_region=CODE,change=PCT; repeat for "
                    "several, applied in order (with --perspective).")
+@click.option("--years", "years_text", metavar="RANGE|LIST",
+              help="A series: the view for each year, e.g. 2011-2020 or 2011,2015,2020 (at most 50).")
 @click.option("--decompose", nargs=2, type=int, metavar="YEAR0 YEAR1",
-              help="Explain the change of each consuming region's footprint between two years (by region).")
+              help="Explain the change of each row between two years (one breakdown, no scenario).")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table", show_default=True)
-def query_command(by, direct, fmt, **options):
+def query_command(by, direct, fmt, years_text, **options):
     """Answer one analysis query and print the result."""
     by = tuple(by)
-    if options["decompose"]:
-        click.echo(_decomposition(options, by, direct, fmt))
-        return
     if options["perspective"] is not None:
-        try:
-            result = engine().answer(_classic(options, by, direct))
-        except EngineError as exc:
+        query = _classic(options, by, direct)
+    else:
+        query = _flows(options, by, direct)
+        if options["trade"]:
+            if options["decompose"] or years_text:
+                raise click.UsageError("--trade prints one year's figures: drop --years and --decompose")
+            click.echo(_trade(query, fmt))
+            return
+    try:
+        if options["decompose"] or years_text:
+            click.echo(_over_time(query, options, years_text, fmt))
+            return
+        result = answer_any(engine(), query)
+    except EngineError as exc:
+        if isinstance(query, Query) and exc.field not in ("years", "decompose", "year", "by", "per"):
             fail(exc)
-        click.echo(format_rows(result, fmt))
-        return
-    query = _flows(options, by, direct)
-    if options["trade"]:
-        click.echo(_trade(query, fmt))
-        return
-    try:
-        result = answer_flows(engine(), query)
-    except EngineError as exc:
         _flow_fail(exc)
-    click.echo(format_rows(result, fmt) if result.matrix is None else format_matrix(result, fmt))
+    click.echo(format_rows(result, fmt) if getattr(result, "matrix", None) is None else format_matrix(result, fmt))
 
 
-def _decomposition(options: dict, by: tuple[str, ...], direct: bool, fmt: str) -> str:
-    """--decompose: footprints by consuming region, the classic view's or --by consumer-region's."""
-    from ..engine.change import by_consumer_region
-
-    classic = options["perspective"] == "consumption" and by == ("region",)
-    flows = options["perspective"] is None and by == ("consumer-region",) and not any(
-        options[f] for f in ("origin_regions", "origin_products"))
-    if not (classic or flows) or options["interventions"] or options["per"] or options["trade"]:
-        raise click.UsageError("--decompose explains footprints by consuming region: give --perspective "
-                               "consumption --by region, or --by consumer-region, without --intervention, "
-                               "--per or --trade")
-    regions = options["regions"] if classic else options["consumer_regions"]
-    products = options["products"] if classic else options["final_products"]
-    try:
-        out = by_consumer_region(engine(), options["dataset"], options["indicator"], list(options["decompose"]),
-                                 tuple(regions) or (ROOT,), tuple(products) or (ROOT,), direct)
-    except EngineError as exc:
-        option = {"regions": "--regions" if classic else "--consumer-regions",
-                  "products": "--products" if classic else "--final-products"}.get(exc.field, f"--{exc.field}")
-        raise click.ClickException(f"{option}: {exc.message}") from exc
-    if fmt == "json":
-        return json.dumps(out)
-    names = list(out["rows"][0]["contributions"]) if out["rows"] else []
-    header = ["code", "name", "level", "start", *names, "end", "unit"]
-    lines = [[r["code"], r["name"], r["level"], r["start"], *r["contributions"].values(), r["end"], out["unit"]]
-             for r in out["rows"]]
-    if fmt == "csv":
-        return csv_table(header, lines).rstrip("\n")
-    y0, y1 = out["years"]
-    text = [f"Change {y0} -> {y1}, {out['unit']}: start, the contribution of each factor, end"]
-    for line in lines:
-        text.append(f"{line[0]:<10} {line[1][:30]:<30} " + " ".join(f"{v:>14.6g}" for v in line[3:-1]))
-    return "\n".join(text + ["columns: " + ", ".join(["start", *names, "end"])])
+def _over_time(query, options: dict, years_text: str | None, fmt: str) -> str:
+    """--years (a series) or --decompose (what drove the change between two years)."""
+    if options["decompose"] and years_text:
+        raise click.UsageError("give --years (a series) or --decompose (two years), not both")
+    if options["year"] is not None:
+        raise click.UsageError(f"give --year or {'--years' if years_text else '--decompose'}, not both")
+    if years_text:
+        result = answer_any(engine(), SeriesQuery(query, read_years(years_from_text(years_text))))
+        return format_series(result.to_dict(), fmt)
+    result = answer_any(engine(), DecompositionQuery(query, read_pair(list(options["decompose"]))))
+    return format_decomposition(result.to_dict(), fmt)

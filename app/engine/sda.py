@@ -13,6 +13,7 @@ Every function here works on several footprints at once (columns of y: one per c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import product
 from math import factorial
 
@@ -46,30 +47,48 @@ def multipliers(s: np.ndarray, L) -> np.ndarray:
     return np.asarray(s @ L)
 
 
-def decompose(m: dict[tuple[int, int], np.ndarray], y0: np.ndarray, y1: np.ndarray,
-              population: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
-    """Contributions to F1 - F0 for each column of y (n x columns).
+def split_demand(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Final demand (n x columns) as its level (each column's sum) and its mix (each column over its
+    sum; zero where a column is all zero)."""
+    level = y.sum(axis=0)
+    safe = np.where(level != 0, level, 1.0)
+    return level, np.where(level != 0, y / safe, 0.0)
 
-    m[(a, b)] is the multipliers of year a's intensities and year b's structure (s_a L_b). population:
-    each column's population in year 0 and year 1, a fifth factor ("level" is then final demand per
-    person), or None. Returns start, end and one array per factor, each with one entry per column."""
-    y = (np.asarray(y0, dtype=float), np.asarray(y1, dtype=float))
-    if y[0].ndim == 1:
-        y = (y[0][:, None], y[1][:, None])
-    level = (y[0].sum(axis=0), y[1].sum(axis=0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mix = tuple(np.where(level[t] != 0, y[t] / np.where(level[t] != 0, level[t], 1.0), 0.0) for t in (0, 1))
+
+def decompose_terms(term: Callable[[int, int, int], np.ndarray], level: tuple[np.ndarray, np.ndarray],
+                    population: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """Contributions to F1 - F0 of footprints written as F = term(a, b, c) x level.
+
+    term(a, b, c): the footprints per unit of final-demand level with year a's intensities, year b's
+    structure and year c's mix (one entry per footprint); level: each footprint's final-demand level in
+    year 0 and year 1. population: each footprint's population in both years, a fifth factor ("level" is
+    then final demand per person), or None. Returns start, end and one array per factor."""
     names = FACTORS if population is None else WITH_POPULATION
     if population is not None:
         people = tuple(np.asarray(p, dtype=float) for p in population)
         if np.any(people[0] <= 0) or np.any(people[1] <= 0):
             raise ValueError("populations must be positive")
         per_person = (level[0] / people[0], level[1] / people[1])
+    terms = {abc: term(*abc) for abc in product((0, 1), repeat=3)}
     values = {}
     for combo in product((0, 1), repeat=len(names)):
-        a, b, c, d = combo[:4]
+        d = combo[3]
         scale = level[d] if population is None else per_person[d] * people[combo[4]]
-        values[combo] = (m[(a, b)] @ mix[c]) * scale
+        values[combo] = terms[combo[:3]] * scale
     contributions = shapley(values, len(names))
     start, end = values[(0,) * len(names)], values[(1,) * len(names)]
     return {"start": start, "end": end, **dict(zip(names, contributions))}
+
+
+def decompose(m: dict[tuple[int, int], np.ndarray], y0: np.ndarray, y1: np.ndarray,
+              population: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """Contributions to F1 - F0 for each column of y (n x columns), F = m y.
+
+    m[(a, b)] is the multipliers of year a's intensities and year b's structure (s_a L_b); population as
+    in decompose_terms. Returns start, end and one array per factor, each with one entry per column."""
+    y = [np.asarray(y0, dtype=float), np.asarray(y1, dtype=float)]
+    if y[0].ndim == 1:
+        y = [y[0][:, None], y[1][:, None]]
+    (level0, mix0), (level1, mix1) = split_demand(y[0]), split_demand(y[1])
+    mix = (mix0, mix1)
+    return decompose_terms(lambda a, b, c: m[(a, b)] @ mix[c], (level0, level1), population)
