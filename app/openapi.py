@@ -1,8 +1,6 @@
-"""The OpenAPI 3.1 document of the JSON API.
-
-QUERY is both what the document publishes for the body of POST /analyses and what app/api.py checks
-that body against, so the two cannot drift apart. Every bound in it is the engine's own.
-"""
+"""The OpenAPI 3.1 document of the JSON API. QUERY is both what the document publishes for the body of
+POST /analyses and what app/api.py checks that body against, so the two cannot drift apart. Every bound
+in it is the engine's own."""
 
 from __future__ import annotations
 
@@ -10,8 +8,9 @@ from .engine.hierarchy import ROOT
 from .engine.interventions import FINAL_DEMAND, MAX_CHANGE_PCT, MAX_INTERVENTIONS, MIN_CHANGE_PCT
 from .engine.query import BREAKDOWNS, MAX_NODES, PERSPECTIVES
 from .models import PUBLIC_ID_PATTERN, STATUSES
+from .openapi_flows import AXIS, flow_query_schema, flow_result_schema
 from .openapi_flows import EXAMPLES as FLOW_EXAMPLES
-from .openapi_flows import flow_query_schema, flow_result_schema
+from .openapi_time import over_time, time_result_schemas
 
 CODE = {"type": "string", "minLength": 1}
 # app/engine/store.py check_name: what a dataset folder may be called
@@ -66,7 +65,8 @@ CLASSIC_QUERY = {
     },
 }
 
-FLOW_QUERY = flow_query_schema(DIRECT, CLASSIC_QUERY["properties"]["interventions"])
+FLOW_QUERY = over_time(flow_query_schema(DIRECT, CLASSIC_QUERY["properties"]["interventions"]), AXIS)
+CLASSIC_QUERY = over_time(CLASSIC_QUERY)
 # a body with `perspective` is a classic view, any other an origin -> destination query
 QUERY = {"oneOf": [CLASSIC_QUERY, FLOW_QUERY]}
 
@@ -138,7 +138,8 @@ def openapi_document() -> dict:
             "status": {"type": "string", "enum": list(STATUSES)},
             "query": {"$ref": "#/components/schemas/Query",
                       "description": "as submitted, with the year and the defaults filled in"},
-            "result": {"oneOf": [result, flow_result_schema(rows, result["properties"]["solver"]), {"type": "null"}],
+            "result": {"oneOf": [result, flow_result_schema(rows, result["properties"]["solver"]),
+                                 *time_result_schemas(), {"type": "null"}],
                        "description": "null until done"},
             "error": {"type": ["string", "null"], "description": "why it failed (a scenario without a "
                                                                  "solution, say); null otherwise"},

@@ -104,9 +104,10 @@ def test_openapi_document_describes_every_route(client):
     assert doc["paths"]["/api/v1/analyses"]["post"]["requestBody"]["content"]["application/json"]["schema"] == \
         {"$ref": "#/components/schemas/Query"}
     classic, flows = doc["components"]["schemas"]["Query"]["oneOf"]
-    assert set(classic["properties"]) == set(QUERY) | {"interventions", "direct"}
+    assert set(classic["properties"]) == set(QUERY) | {"interventions", "direct", "years", "decompose"}
     assert set(flows["properties"]) == {"dataset", "year", "indicator", "by", "origin_regions", "origin_products",
-                                        "consumer_regions", "final_products", "direct", "per", "interventions"}
+                                        "consumer_regions", "final_products", "direct", "per", "interventions",
+                                        "years", "decompose"}
     assert set(doc["paths"]["/api/v1/analyses/{id}"]) == {"get", "delete"}
     Draft202012Validator.check_schema(doc["components"]["schemas"]["Query"])
 

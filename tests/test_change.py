@@ -116,6 +116,7 @@ def test_a_classic_view_is_decomposed_as_its_origin_destination_form(engine):
     ({"decompose": [2011, True]}, "decompose", "two years"),
     ({"decompose": [2011, 1990]}, "decompose", "year 1990 is not in dataset"),
     ({"decompose": [2011, 2012], "year": 2011}, "year", "not both"),
+    ({"decompose": [2011.5, 2012]}, "decompose", "two years"),
     ({"decompose": [2011, 2012], "years": [2011, 2012]}, "decompose", "not both"),
     ({"decompose": [2011, 2012], "by": ["origin-region", "consumer-region"]}, "by", "one breakdown"),
     ({"decompose": [2011, 2012], "per": "capita"}, "per", "normalisation"),

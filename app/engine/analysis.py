@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .change import DecompositionQuery, answer_decomposition, read_pair, resolve_decomposition
+from .change import DecompositionQuery, answer_decomposition, check_view, read_pair, resolve_decomposition
 from .errors import QueryError
 from .flows import FlowQuery, answer_flows, resolve_flows
 from .query import Query
-from .series import SeriesQuery, answer_series, read_years, resolve_series
+from .series import SeriesQuery, answer_series, one_axis, read_years, resolve_series
 
 AnyQuery = Query | FlowQuery | SeriesQuery | DecompositionQuery
 
@@ -36,7 +36,9 @@ def parse_query(data) -> AnyQuery:
             if data.get("year") is not None:
                 raise QueryError("year", data["year"], f"give year or {key}, not both")
             years = read(data[key])
-            return kind(_one({k: v for k, v in data.items() if k not in (key, "year")}), years)
+            base = _one({k: v for k, v in data.items() if k not in (key, "year")})
+            (check_view if kind is DecompositionQuery else one_axis)(base)
+            return kind(base, years)
     return _one(data)
 
 

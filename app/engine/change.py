@@ -23,12 +23,15 @@ from .flows import FIELDS, FlowQuery, flow_query, resolve_flows
 from .hierarchy import ROOT
 from .query import DIRECT, DIRECT_NAME, Query
 from .sda import decompose_terms, split_demand
+from .series import whole
 
 DESTINATION_AXES = ("consumer-region", "final-product")
 
 
 def read_pair(value) -> tuple[int, int]:
-    """The two years of an untrusted `decompose`: two different whole numbers."""
+    """The two years of an untrusted `decompose`: two different whole numbers (2011.0 is 2011 in JSON)."""
+    if isinstance(value, (list, tuple)):
+        value = [whole(y) for y in value]
     if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(
             isinstance(y, int) and not isinstance(y, bool) for y in value):
         raise QueryError("decompose", value, "decompose needs two years, e.g. [2011, 2020]")
@@ -54,10 +57,9 @@ class DecompositionQuery:
         return {**data, "decompose": list(self.years)}
 
 
-def resolve_decomposition(engine, query: DecompositionQuery):
-    """Check the view against both years; the dataset, the view as a one-axis FlowQuery, the query."""
-    base = query.base
-    if getattr(base, "interventions", ()):
+def check_view(base: Query | FlowQuery) -> FlowQuery:
+    """The view as a one-axis FlowQuery; refused when it has a scenario, a normalisation or two axes."""
+    if base.interventions:
         raise QueryError("interventions", len(base.interventions), "a decomposition explains the data as they "
                          "are: run it without a scenario")
     flow = flow_query(base, direct=base.direct) if isinstance(base, Query) else base
@@ -65,6 +67,13 @@ def resolve_decomposition(engine, query: DecompositionQuery):
         raise QueryError("per", flow.per, "a decomposition explains totals: leave out the normalisation (per)")
     if len(flow.by) != 1:
         raise QueryError("by", list(flow.by), "a decomposition explains one breakdown: choose one axis")
+    return flow
+
+
+def resolve_decomposition(engine, query: DecompositionQuery):
+    """Check the view against both years; the dataset, the view as a one-axis FlowQuery, the query."""
+    base = query.base
+    flow = check_view(base)
     dataset = engine.dataset(base.dataset)
     for year in query.years:
         if year not in dataset.years:

@@ -32,10 +32,16 @@ def years_from_text(text: str) -> list[int]:
     return [int(p) for p in parts]
 
 
+def whole(value):
+    """2011.0 is the whole number 2011 in JSON (and in the published schema); anything else as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def read_years(value) -> tuple[int, ...]:
     """The years of an untrusted series: at least two different whole years, at most MAX_YEARS, sorted."""
     if not isinstance(value, (list, tuple)):
         raise QueryError("years", value, "years must be a list of years, e.g. [2011, 2012, 2013]")
+    value = [whole(y) for y in value]
     if len(value) > MAX_YEARS:
         raise QueryError("years", len(value), f"at most {MAX_YEARS} years in a series ({len(value)} asked)")
     if not all(isinstance(y, int) and not isinstance(y, bool) and 1 <= y <= 9999 for y in value):
@@ -45,6 +51,12 @@ def read_years(value) -> tuple[int, ...]:
     if len(value) < 2:
         raise QueryError("years", list(value), "a series needs at least two years; for one, give year")
     return tuple(sorted(value))
+
+
+def one_axis(base) -> None:
+    """A series shows rows: a two-axis (matrix) query is refused."""
+    if isinstance(base, FlowQuery) and len(base.by) != 1:
+        raise QueryError("by", list(base.by), "a series shows rows over the years: choose one axis")
 
 
 @dataclass(frozen=True)
@@ -83,8 +95,7 @@ def resolve_series(engine, query: SeriesQuery, resolve_one: Callable):
     if not present:
         raise QueryError("years", list(query.years), f"dataset {dataset.name!r} has none of these years "
                          f"(it has {', '.join(map(str, dataset.years))})")
-    if isinstance(query.base, FlowQuery) and len(query.base.by) != 1:
-        raise QueryError("by", list(query.base.by), "a series shows rows over the years: choose one axis")
+    one_axis(query.base)
     resolve_one(engine, replace(query.base, year=present[0]))
     return dataset, present, missing, replace(query, base=replace(query.base, year=None))
 
