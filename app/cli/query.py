@@ -13,7 +13,7 @@ from ..engine.flowmath import AXES
 from ..engine.flows import FIELDS, PER, answer_flows
 from ..engine.hierarchy import ROOT
 from ..exports import csv_table
-from . import engine, fail
+from .common import engine, fail
 from .formats import format_matrix, format_rows, format_trade
 
 CLASSIC_BY = ("product", "region")
