@@ -21,6 +21,9 @@ def defaults(instance: Path) -> dict:
         HUEY_PATH=str(instance / "huey.sqlite3"),              # the queues, when there is no Redis
         HUEY_IMMEDIATE=False,                                  # tests only: run a task where it is enqueued
         REDIS_URL=None,                                        # queues, notifications and rate limits across processes
+        # None: on PostgreSQL a pool of 10 connections (20 more at peaks), each checked before use;
+        # on SQLite, SQLAlchemy's own (complete() below decides, once the database is known)
+        SQLALCHEMY_ENGINE_OPTIONS=None,
 
         # requests and the session cookie
         MAX_CONTENT_LENGTH=256 * 1024,
@@ -39,6 +42,10 @@ def defaults(instance: Path) -> dict:
         MAX_QUEUED_PER_ADDRESS=30,
         MAX_QUEUED_TOTAL=500,
         QUEUE_RETRY_SECONDS=5,         # Retry-After of a 429 for a full queue: a place frees within seconds
+        RATELIMIT_STORAGE_URI=None,    # where the counts are kept; None: REDIS_URL when set, else this process's memory
+        # Redis away must not turn every submission into an error: count in memory until it is back
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
 
         # recovering jobs (tasks/ and app/jobs.py reap)
         HEARTBEAT_SECONDS=5.0,         # a running job's worker stamps it this often
@@ -59,6 +66,9 @@ def defaults(instance: Path) -> dict:
         WEBSOCKET_MAX_MESSAGE_BYTES=16 * 1024,  # the page sends nothing; a bigger message closes the socket
         WEBSOCKET_PING_SECONDS=25.0,   # a browser that stops answering is dropped within two of these
         WEBSOCKET_POLL_SECONDS=1.0,    # how often each web process looks for job changes made elsewhere
+        # flask-sock's server options (simple-websocket's Server): ping_interval and max_message_size follow
+        # from the two settings above (0 = none), unless set here outright (complete() below)
+        SOCK_SERVER_OPTIONS={},
 
         # Compression of responses (Flask-Compress, app/assets.py; the websocket has its own permessage-deflate).
         # Brotli first, gzip for the rest: every browser speaks one of them; zstd would be one more dependency.
@@ -85,13 +95,23 @@ def from_environment(config) -> None:
 
 
 def complete(config, instance: Path) -> None:
-    """What follows from the settings given: the database driver and pool, a secret key."""
+    """What follows from the settings given: the database driver and pool, where rate limits are counted,
+    the websocket server's options, a secret key."""
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith(("postgres://", "postgresql://")):
         # the driver the project installs (psycopg 3), whatever URL form the deployment uses
         config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True})
+    if config["SQLALCHEMY_ENGINE_OPTIONS"] is None:
+        postgresql = config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = (
+            {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True} if postgresql else {})
+    if config["RATELIMIT_STORAGE_URI"] is None:
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    config["SOCK_SERVER_OPTIONS"] = {
+        "ping_interval": config["WEBSOCKET_PING_SECONDS"] or None,
+        "max_message_size": config["WEBSOCKET_MAX_MESSAGE_BYTES"] or None,
+        **(config["SOCK_SERVER_OPTIONS"] or {}),  # options set outright win
+    }
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = secret_key(instance)
 

@@ -112,11 +112,7 @@ def rate_limit_retry_after(exc) -> int:
 def init_app(app) -> None:
     app.session_interface = SessionInterface()
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    # Redis away must not turn every submission into an error: count in memory until it is back
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    limiter.init_app(app)
+    limiter.init_app(app)  # its settings (RATELIMIT_*) are in app/config.py
 
     @app.after_request
     def security_headers(response):

@@ -16,6 +16,12 @@ __all__ = ["Consumers", "init_app", "make_huey", "start_consumers"]
 
 # Each Job.kind's queue, and its task, by the names they are stored under (in Redis or the SQLite file).
 # Scenarios take longer and have their own queue and consumer, so that they never hold up an analysis.
+# Everything else is keyed by the kind; these names stay because they are data, not code: Huey keeps a
+# queue under its name (Redis key huey.redis.<name>, the SQLite file's queue column) and writes the task's
+# name into every message, which a consumer runs only if it knows that name. Renamed, the turns already
+# queued by a running deployment would never run (their jobs would wait for the reaper's LOST_SECONDS),
+# and during an upgrade old and new processes would not read each other's queues. In a shared Redis the
+# "ramascene" prefix also keeps these queues apart from other apps'.
 STORED_NAMES = {"analysis": ("ramascene", "run_analyses"), "scenario": ("ramascene-scenarios", "run_scenarios")}
 
 

@@ -1,5 +1,6 @@
 """The house keeps its shape: ruff is clean, the import contracts hold, modules stay small and in a layer."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -31,6 +32,29 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess:
                           cwd=root, env=env, capture_output=True, text=True, timeout=120)
 
 
+# Modules of app/ and tasks/ that import one another, directly or through others, as groups; grimp is
+# import-linter's own graph builder. It sees what a layers contract cannot: a package and its own modules
+# (app.cli imports app.cli.data, which must not import app.cli back). No import is exempt: the factory's
+# deferred imports (app/__init__.py) make no cycle, since no module imports the package `app` itself.
+FIND_CYCLES = """
+import json, grimp
+graph = grimp.build_graph("app", "tasks", cache_dir=None)
+groups = set()
+for module in graph.modules:
+    both_ways = graph.find_upstream_modules(module) & graph.find_downstream_modules(module)
+    if both_ways:
+        groups.add(tuple(sorted(both_ways | {module})))
+print(json.dumps(sorted(groups)))
+"""
+
+
+def import_cycles(root: Path) -> list[list[str]]:
+    result = subprocess.run([sys.executable, "-c", FIND_CYCLES], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_ruff_is_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "app", "tasks", "tests", "wsgi.py"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -41,6 +65,22 @@ def test_the_import_contracts_hold():
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 kept, 0 broken" in result.stdout
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    assert import_cycles(ROOT) == []
+
+
+@pytest.mark.parametrize("module, line, cycle", [
+    ("app/cli/formats.py", "from .query import query_command  # noqa: F401\n", ["app.cli.formats", "app.cli.query"]),
+    ("app/web.py", "from . import pages  # noqa: F401\n", ["app.pages", "app.web"]),
+])
+def test_an_import_back_makes_a_cycle(tmp_path, module, line, cycle):
+    for name in ("app", "tasks"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    target = tmp_path / module
+    target.write_text(target.read_text() + line)
+    assert any(set(cycle) <= set(group) for group in import_cycles(tmp_path))
 
 
 def test_every_module_is_in_a_layer():

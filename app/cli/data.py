@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from ..engine import EngineError
-from . import engine, fail, log
+from .common import engine, fail, log
 
 data = AppGroup("data", help="Create, import, inspect and delete datasets.")
 

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..engine import EngineError
-from . import engine, fail, log
+from .common import engine, fail, log
 
 
 @click.command("bench")

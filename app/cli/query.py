@@ -12,7 +12,7 @@ from ..engine.flowmath import AXES
 from ..engine.flows import FIELDS, PER
 from ..engine.hierarchy import ROOT
 from ..engine.series import SeriesQuery, read_years, years_from_text
-from . import engine, fail
+from .common import engine, fail
 from .formats import format_matrix, format_rows, format_trade
 from .timeformats import format_decomposition, format_series
 

@@ -8,7 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-KIND_OF_QUEUE = {"analyses": "analysis", "scenarios": "scenario"}  # --queue speaks of queues, tasks/ of job kinds
+# The worker's --queue words (the README's `worker --queue scenarios`) and the Job.kind each stands for:
+# a command-line option is an interface, so its words stay although tasks/ knows the queues by kind.
+KIND_OF_QUEUE = {"analyses": "analysis", "scenarios": "scenario"}
 
 
 def _until_interrupted(run, consumers) -> None:

@@ -10,7 +10,7 @@ import time
 import numpy as np
 from werkzeug.serving import make_server
 
-from ..web import ClosedWhenSent
+from ..web import ClosedWhenSent, engine
 from .bench import benchmark_interventions
 from .client import Session
 from .stats import percentile
@@ -41,8 +41,8 @@ def run_web_bench(app, analyses: int = 100, dataset: str = "demo", log=lambda _:
     session = Session(f"http://127.0.0.1:{server.server_port}")
     try:
         weight = page_weight(session)
-        engine = app.extensions["engine"]
-        data = engine.dataset(dataset)
+        with app.app_context():
+            data = engine().dataset(dataset)
         indicators = [i["code"] for i in data.indicators]
         products = data.products.leaf_codes()
         ws = session.websocket()

@@ -24,17 +24,12 @@ def websocket_path(job: str | None = None) -> str:
 
 
 def init_app(app) -> None:
-    """The hub (through Redis when there is one), the socket server's options, the socket counters, and
+    """The hub (through Redis when there is one), the socket server's doorbell, the socket counters, and
     the socket's path for pages. The route itself is `routes.bp`, registered by the factory."""
     app.extensions["hub"] = RedisHub(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else Hub()
     configured_origins(app.config)  # a bad entry stops the start, naming the setting
-    app.config["SOCK_SERVER_OPTIONS"] = {
-        # a browser that stops answering pings is dropped within two of these
-        "ping_interval": app.config["WEBSOCKET_PING_SECONDS"] or None,
-        # the page sends nothing; a bigger message closes the socket
-        "max_message_size": app.config["WEBSOCKET_MAX_MESSAGE_BYTES"] or None,
-        "event_class": Doorbell,  # wakes the socket's thread when the browser sends or leaves
-        **(app.config.get("SOCK_SERVER_OPTIONS") or {}),  # options set outright win
-    }
+    # the socket server's options are settings (app/config.py); the doorbell is this package's own part: it wakes
+    # the socket's thread when the browser sends or leaves
+    app.config["SOCK_SERVER_OPTIONS"] = {"event_class": Doorbell, **app.config["SOCK_SERVER_OPTIONS"]}
     app.extensions["socket_slots"] = SocketSlots()
     app.add_template_global(websocket_path)
