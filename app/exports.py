@@ -44,6 +44,8 @@ def csv_table(header: list[str], rows) -> str:
 def csv_text(job) -> str:
     """code, name, value, unit, plus the query (and any interventions) on every row so that a file stands on its own."""
     query, result = job.query, job.result
+    if "years" in query or "decompose" in query:
+        return _time_csv(query, result)
     if is_flow(query):
         return _flow_csv(query, result)
     baseline = result.get("baseline")
@@ -121,3 +123,23 @@ def decomposition_rows(result: dict) -> tuple[list[str], list[list]]:
 
 def _blank(value):
     return "" if value is None else value
+
+
+def _time_csv(query: dict, result: dict) -> str:
+    """A series (a line per row and year) or a decomposition (a line per row), the view on every line."""
+    header, lines = series_rows(result) if "years" in query else decomposition_rows(result)
+    if is_flow(query):
+        context_header = ["dataset", "indicator", "breakdown", "origin_regions", "origin_products",
+                          "consumer_regions", "final_products", "direct_emissions_of_final_demand", "per"]
+        context = [query["dataset"], query["indicator"], " x ".join(query["by"]),
+                   *(" ".join(query[key]) for key in ("origin_regions", "origin_products", "consumer_regions",
+                                                      "final_products")),
+                   "included" if result.get("direct") else "not included", query.get("per") or ""]
+    else:
+        context_header = ["dataset", "indicator", "perspective", "breakdown", "products", "regions"]
+        context = [query["dataset"], query["indicator"], query["perspective"], query["by"],
+                   " ".join(query["products"]), " ".join(query["regions"])]
+    if query.get("interventions"):
+        context_header.append("interventions")
+        context.append("; ".join(intervention_spec(iv) for iv in query["interventions"]))
+    return csv_table(header + context_header, [line + context for line in lines])

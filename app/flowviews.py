@@ -9,6 +9,7 @@ from .engine import EngineError
 from .engine.flows import DIRECT, FIELDS
 from .engine.hierarchy import ROOT
 from .engine.trade import embodied_trade
+from .timeviews import short_when, when
 from .web import engine
 
 AXIS_WORDS = {"origin-region": "region where it occurs", "origin-product": "product whose making emits it",
@@ -59,13 +60,13 @@ def describe(query: dict, dataset, indicator: dict, names, direct: bool | None =
     if query.get("per"):
         region_axis = next((a for a in query["by"] if "region" in a), "consumer-region")
         words += f" Figures {PER_WORDS[query['per']].get(region_axis, 'per ' + query['per'])}."
-    return words + f" Dataset {query['dataset']}, {query['year']}."
+    return words + f" Dataset {query['dataset']}, {when(query)}."
 
 
 def title(query: dict, indicator: dict) -> str:
     by = " x ".join(AXIS_PLURAL[a] for a in query["by"])
     per = {"capita": " per person", "value-added": " per value added"}.get(query.get("per") or "", "")
-    return f"{indicator['name']}{per} by {by}, {query['dataset']} {query['year']}"
+    return f"{indicator['name']}{per} by {by}, {query['dataset']} {short_when(query)}"
 
 
 def chart(query: dict, result: dict, dataset, heading: str, ident: str, standalone: bool, map_or_bars) -> str:

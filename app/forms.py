@@ -6,11 +6,14 @@ writes to the database or renders a template.
 
 from __future__ import annotations
 
-from .engine import EngineError, Query, QueryError
+from dataclasses import replace
+
+from .engine import EngineError, Query, QueryError, resolve_any
 from .engine.classic import DESTINATION, ORIGIN, classic_of
 from .engine.flows import FlowQuery, resolve_flows
 from .engine.hierarchy import ROOT
-from .parsing import strict_int
+from .engine.series import MAX_YEARS, SeriesQuery, read_years
+from .parsing import FieldError, strict_int
 from .web import default_dataset, engine
 
 
@@ -102,7 +105,7 @@ PRESETS = {
     "production-product": ("origin-product", DESTINATION, "Territorial impacts by product made"),
 }
 PER_CHOICES = {"": "Totals", "capita": "Per person", "value-added": "Per unit of value added"}
-TEXT_FIELDS = ("dataset", "year", "indicator", "by", "by2", "per")
+TEXT_FIELDS = ("dataset", "year", "year_from", "year_to", "indicator", "by", "by2", "per")
 MAX_FIND = 100  # characters of a Find: longer text names no node
 
 
@@ -175,10 +178,8 @@ def picker_edit(form) -> tuple[dict, dict] | None:
 
 
 def query_from_form(form) -> tuple[Query | FlowQuery | None, dict, dict]:
-    """(query or None, the values as entered, errors by field). A form with a perspective is the classic
-    one (bookmarks and scripts from before the origin -> destination form); any other is the current one."""
-    if "perspective" in form:
-        return _classic_from_form(form)
+    """(query or None, the values as entered, errors by field) of the origin -> destination form; with a
+    first and a last year, a series. (A form with a perspective is the classic one: app/classicform.py.)"""
     values, errors = _as_entered(form), {}
     try:
         dataset = engine().dataset(values["dataset"])
@@ -191,46 +192,32 @@ def query_from_form(form) -> tuple[Query | FlowQuery | None, dict, dict]:
             "direct": values["direct"], "per": values["per"] or None,
             **{field: values[field] for field in AXIS_PICKERS}})
         resolve_flows(engine(), query)
-        return classic_of(query), values, errors
+        years = series_years(values)
+        if years is None:
+            return classic_of(query), values, errors
+        series = SeriesQuery(replace(classic_of(query), year=None), read_years(years))
+        resolve_any(engine(), series)
+        return series, values, errors
     except EngineError as exc:  # a bad field, or a dataset found damaged
-        errors["by" if exc.field.startswith("by") else exc.field] = exc.message
+        field = "year_to" if exc.field == "years" else exc.field
+        errors["by" if field.startswith("by") else field] = exc.message
         return None, values, errors
 
 
-def _classic_from_form(form) -> tuple[Query | None, dict, dict]:
-    values = {key: form.get(key, "") for key in ("dataset", "year", "indicator", "perspective", "by")}
-    values["products"] = form.getlist("products")
-    values["regions"] = form.getlist("regions")
-    errors = {}
-    try:
-        dataset = engine().dataset(values["dataset"])
-        values["year"] = strict_int(values["year"], "year", 4, "choose a year from the list")
-        values["products"] = expand_levels(dataset.products, values["products"], form.get("products_level"),
-                                           "products")
-        values["regions"] = expand_levels(dataset.regions, values["regions"], form.get("regions_level"),
-                                          "regions")
-        query = Query(dataset=values["dataset"], year=values["year"], indicator=values["indicator"],
-                      perspective=values["perspective"], by=values["by"],
-                      products=tuple(values["products"]), regions=tuple(values["regions"]))
-        engine().resolve(query)
-        return query, values, errors
-    except EngineError as exc:  # a bad field, or a dataset found damaged
-        errors[exc.field] = exc.message
-        return None, *_as_axes(values, errors)
-
-
-def _as_axes(values: dict, errors: dict) -> tuple[dict, dict]:
-    """A classic form's values and errors in the current form's fields, to show it again."""
-    side = {"products": "final_products", "regions": "consumer_regions"}
-    by = {"product": "final-product", "region": "consumer-region"}
-    if values.get("perspective") == "production":
-        side = {"products": "origin_products", "regions": "origin_regions"}
-        by = {"product": "origin-product", "region": "origin-region"}
-    out = {key: values[key] for key in ("dataset", "year", "indicator") if key in values}
-    out.update({side[key]: values[key] for key in side}, by=by.get(values.get("by"), ""))
-
-    def field(key: str) -> str:
-        head, _, tail = key.partition("_")
-        return side[head] + (f"_{tail}" if tail else "") if head in side else "by" if key == "perspective" else key
-
-    return out, {field(key): message for key, message in errors.items()}
+def series_years(values: dict) -> list[int] | None:
+    """The years from the form's first to its last year, both included; None when both are left empty."""
+    first, last = values.get("year_from", ""), values.get("year_to", "")
+    if not first and not last:
+        return None
+    if not first or not last:
+        raise FieldError("year_from" if not first else "year_to", first or last,
+                         "choose both the first and the last year of a series, or neither for one year")
+    first = strict_int(first, "year_from", 4, "choose a first year from the list")
+    last = strict_int(last, "year_to", 4, "choose a last year from the list")
+    if last < first:
+        raise FieldError("year_to", last, f"the last year ({last}) comes before the first ({first}): swap them")
+    if last == first:
+        raise FieldError("year_to", last, "choose two different years for a series, or neither for one year")
+    if last - first + 1 > MAX_YEARS:
+        raise FieldError("year_to", last, f"a series has at most {MAX_YEARS} years ({last - first + 1} chosen)")
+    return list(range(first, last + 1))

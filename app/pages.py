@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 
-from . import exports, jobs, presenting
-from .forms import form_state, picker_edit, query_from_form
-from .ownership import client_key, current_owner, owned_job_or_404, owned_jobs, owned_scenarios
+from . import exports, jobs, presenting, timeviews
+from .classicform import any_query_from_form
+from .engine import parse_query
+from .forms import form_state, picker_edit
+from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_jobs, owned_scenarios
+from .parsing import FieldError
 from .security import limit_submissions
 from .web import dataset_arg, id_arg, is_htmx
 
@@ -27,7 +30,7 @@ def page_context(a: str | None = None, b: str | None = None, dataset: str | None
 
 def table_args() -> dict:
     """How result tables are sorted and whether they show every row (templating.table_view checks the words)."""
-    return {"sort": request.args.get("sort"), "show": request.args.get("rows")}
+    return {"sort": request.args.get("sort"), "show": request.args.get("rows"), "scale": request.args.get("scale")}
 
 
 @bp.get("/")
@@ -68,7 +71,7 @@ def submit():
     if edited is not None:
         values, errors = edited
         return form_again(form_state(values.get("dataset"), values, errors), 422 if errors else 200)
-    query, values, errors = query_from_form(request.form)
+    query, values, errors = any_query_from_form(request.form)
     if query is None:
         return form_again(form_state(values.get("dataset"), values, errors), 422)
     job = jobs.submit(current_owner(), query, client_key())
@@ -91,6 +94,27 @@ def analysis(job_id: str):
     if is_htmx():
         return render_template("workspace/_panel.html", side=side, against=against, **context)
     return render_template("workspace/analysis.html", **context)
+
+
+@bp.post("/analyses/<public_id:job_id>/explain")
+@limit_submissions
+def explain(job_id: str):
+    """Queue the decomposition that explains a series' change, or the change between this result and
+    another of the same view in another year (`against`)."""
+    job = owned_job_or_404(job_id)
+    against = request.form.get("against")
+    if against is not None:
+        if not is_public_id(against):
+            raise FieldError("against", against, "choose an analysis to compare with")
+        against = owned_job_or_404(against)
+    query, refusal = timeviews.explain_target(job, against)
+    if refusal:
+        raise FieldError("against" if against is not None else "decompose", job.public_id,
+                         f"the change cannot be explained: {refusal}")
+    new = jobs.submit(current_owner(), parse_query(query), client_key())
+    if is_htmx():
+        return render_template("workspace/_submitted.html", job=new)
+    return redirect(url_for("pages.analysis", job_id=new.public_id), 303)
 
 
 @bp.get("/analyses/<public_id:job_id>.csv")

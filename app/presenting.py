@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from . import charts, flowviews
+from . import charts, flowviews, timeviews
 from .charts import basemap
 from .engine import EngineError
 from .engine.classifications import EXIO3_REGIONS
@@ -80,7 +80,7 @@ def describe(query: dict, result: dict | None = None) -> str:
                                    f"{products}",
     }
     return (f"{PERSPECTIVE_WORDS[query['perspective']]}: "
-            f"{views[(query['perspective'], query['by'])]}. Dataset {query['dataset']}, {query['year']}.")
+            f"{views[(query['perspective'], query['by'])]}. Dataset {query['dataset']}, {timeviews.when(query)}.")
 
 
 def title(query: dict) -> str:
@@ -89,14 +89,28 @@ def title(query: dict) -> str:
     if flowviews.is_flow(query):
         return flowviews.title(query, indicator)
     return (f"{PERSPECTIVE_WORDS[query['perspective']]} {indicator['name']} by {query['by']}, "
-            f"{query['dataset']} {query['year']}")
+            f"{query['dataset']} {timeviews.short_when(query)}")
 
 
-def chart(query: dict, result: dict, ident: str = "chart", standalone: bool = False) -> str:
+def breakdown_tree(query: dict, dataset):
+    """The tree of the nodes a result's rows are (None when the dataset has gone)."""
+    if dataset is None:
+        return None
+    if flowviews.is_flow(query):
+        return flowviews.axis_tree(dataset, query["by"][0])
+    return dataset.products if query["by"] == "product" else dataset.regions
+
+
+def chart(query: dict, result: dict, ident: str = "chart", standalone: bool = False, index: bool = False) -> str:
     """A treemap by product (nested by the product tree); a world map for EXIOBASE regions; bars for
-    other regions. standalone: a file of its own (the download), carrying the map outlines itself."""
+    other regions; lines for a series (index: first year = 100), waterfalls for a decomposition.
+    standalone: a file of its own (the download), carrying the map outlines itself."""
     heading = title(query)
     dataset = dataset_or_none(query["dataset"])
+    if timeviews.kind(query) == "series":
+        return timeviews.series_chart(result, heading, ident, breakdown_tree(query, dataset), standalone, index)
+    if timeviews.kind(query) == "decomposition":
+        return timeviews.decomposition_chart(result, heading, ident, standalone)
     if flowviews.is_flow(query):
         def map_or_bars(rows, unit, total, heading, ident, standalone):
             return _regions_chart(dataset, rows, unit, total, heading, ident, standalone)

@@ -5,13 +5,28 @@ Templates only format what a view handed them; none of these reads the database.
 
 from __future__ import annotations
 
-from . import flowviews, presenting
+from . import flowviews, presenting, timeviews
 from .charts import format_value
 
 
-def chart_svg(job, ident: str) -> str:
-    """The result's chart, inline."""
-    return presenting.chart(job.query, job.result, ident)
+def chart_svg(job, ident: str, index: bool = False) -> str:
+    """The result's chart, inline (a series as an index, first year = 100, when asked)."""
+    return presenting.chart(job.query, job.result, ident, index=index)
+
+
+def series_view(job, index: bool) -> dict:
+    tree = presenting.breakdown_tree(job.query, presenting.dataset_or_none(job.query["dataset"]))
+    return timeviews.series_view(job.result, tree, index)
+
+
+def explain_refusal(job, against) -> str | None:
+    """Why "Explain the change" cannot run for this result (beside that one), in words; None when it can."""
+    return timeviews.explain_target(job, against)[1]
+
+
+def explain_words(job, against) -> str:
+    years = timeviews.explain_target(job, against)[0]["decompose"]
+    return f"What drove the change from {years[0]} to {years[1]}, row by row: a new analysis."
 
 
 def matrix_comparison(a, b):
@@ -90,5 +105,11 @@ def init_app(app) -> None:
     app.add_template_global(SORTS, "table_sorts")
     app.add_template_global(comparison)
     app.add_template_global(matrix_comparison)
+    app.add_template_global(series_view)
+    app.add_template_global(timeviews.decomposition_view, "decomposition_view")
+    app.add_template_global(timeviews.series_comparison, "series_comparison")
+    app.add_template_global(timeviews.PRICES, "prices_note")
+    app.add_template_global(explain_refusal)
+    app.add_template_global(explain_words)
     app.add_template_filter(number)
     app.add_template_filter(percent)

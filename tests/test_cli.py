@@ -143,3 +143,24 @@ def test_bench_prints_one_json_object_with_every_view(cli):
     assert report["l_matvec_ms"] > 0 and report["peak_rss_mb"] > 0
     # pymrio's calc_all on the same year agrees with the engine to round-off
     assert report["pymrio"]["max_rel_err"] < 1e-9 and report["pymrio"]["calc_all_ms"] > 0
+    # through time: the small set has two years, so series and decompositions are timed over both
+    for key in ("series", "od_series", "decomposition"):
+        assert report[key]["years"] == [2011, 2012] and 0 < report[key]["median_ms"] <= report[key]["p95_ms"]
+    assert report["od_series"]["over_one_year"] > 0
+
+
+def test_bench_skips_what_needs_two_years_on_a_one_year_dataset(cli):
+    result = cli.invoke(args=["bench", "--dataset", "demo", "--queries", "8"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert "has one year (2011)" in report["series"]["skipped"] and "need two" in report["decomposition"]["skipped"]
+
+
+def test_the_memory_check_across_years_reports_rss_anon(cli):
+    result = cli.invoke(args=["bench-time-memory", "--dataset", "small", "--queries", "40"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["years"] == [2011, 2012] and report["queries"] == 40
+    assert 0 < report["rss_anon_before_mb"] <= report["rss_anon_peak_mb"] and report["within_limit"] is True
+    tight = cli.invoke(args=["bench-time-memory", "--dataset", "small", "--queries", "4", "--limit-mb", "1"])
+    assert tight.exit_code == 1 and "--limit-mb: peak RssAnon" in tight.stderr

@@ -9,6 +9,7 @@ from .data import data
 from .perf import (
     bench_command,
     bench_flows_memory_command,
+    bench_time_memory_command,
     bench_web_command,
     flood_command,
     load_command,
@@ -29,3 +30,4 @@ def init_app(app):
     app.cli.add_command(query_command)
     app.cli.add_command(bench_command)
     app.cli.add_command(bench_flows_memory_command)
+    app.cli.add_command(bench_time_memory_command)

@@ -30,25 +30,48 @@ def bench_command(dataset, queries, vs_pymrio, scenarios):
     click.echo(json.dumps(report, indent=1))
 
 
+def _memory(check, dataset: str, queries: int, limit_mb: float) -> None:
+    """Run a memory check in this process, print its JSON report, exit 1 above the limit."""
+    try:
+        report = check(engine(), dataset, queries, limit_mb, log=log)
+    except EngineError as exc:
+        fail(exc)
+    click.echo(json.dumps(report, indent=1))
+    if not report["within_limit"]:
+        peak = report["rss_anon_mb"]["peak"] if "rss_anon_mb" in report else report["rss_anon_peak_mb"]
+        raise click.ClickException(f"--limit-mb: peak RssAnon {peak} MB is above {limit_mb:g} MB")
+
+
+def _memory_options(default_mb: float):
+    def wrap(command):
+        for option in reversed([
+                click.option("--dataset", required=True),
+                click.option("--queries", default=1000, show_default=True, type=click.IntRange(1, 100_000)),
+                click.option("--limit-mb", default=default_mb, show_default=True, type=click.FloatRange(min=1),
+                             help="Fail (exit 1) when the peak RssAnon exceeds this.")]):
+            command = option(command)
+        return with_appcontext(command)
+    return wrap
+
+
 @click.command("bench-flows-memory")
-@with_appcontext
-@click.option("--dataset", required=True)
-@click.option("--queries", default=1000, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--limit-mb", default=500.0, show_default=True, type=click.FloatRange(min=1),
-              help="Fail (exit 1) when the peak RssAnon exceeds this.")
+@_memory_options(500.0)
 def bench_flows_memory_command(dataset, queries, limit_mb):
     """Answer mixed origin -> destination queries over the last three years in this process; print its
     RssAnon before, at peak and after as one JSON object."""
     from ..perf.od_memory import memory_check
 
-    try:
-        report = memory_check(engine(), dataset, queries, limit_mb, log=log)
-    except EngineError as exc:
-        fail(exc)
-    click.echo(json.dumps(report, indent=1))
-    if not report["within_limit"]:
-        raise click.ClickException(f"--limit-mb: peak RssAnon {report['rss_anon_mb']['peak']} MB is above "
-                                   f"{limit_mb:g} MB")
+    _memory(memory_check, dataset, queries, limit_mb)
+
+
+@click.command("bench-time-memory")
+@_memory_options(600.0)
+def bench_time_memory_command(dataset, queries, limit_mb):
+    """Answer mixed queries across the last five years (views, origin -> destination, series and
+    decompositions) in this process; print its RssAnon before, at peak and after as one JSON object."""
+    from ..perf.time_bench import memory_over_time
+
+    _memory(memory_over_time, dataset, queries, limit_mb)
 
 
 @click.command("bench-web")

@@ -12,6 +12,7 @@ from ..engine import Engine, Query
 from ..engine.hierarchy import ROOT
 from .od_bench import origin_destination
 from .stats import percentile
+from .time_bench import over_time
 
 VIEWS = [("consumption", "product"), ("consumption", "region"), ("production", "region"),
          ("production", "product")]
@@ -89,6 +90,7 @@ def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool 
     report["l_matvec_over_slowest_view_median"] = round(report["l_matvec_ms"] / slowest, 1)
     report["peak_rss_after_matvec_mb"] = round(_peak_rss_mb(), 1)
     report["origin_destination"] = origin_destination(engine, dataset, n_queries, log)
+    report.update(over_time(engine, dataset, log=log))
     if vs_pymrio:
         report["pymrio"] = _vs_pymrio(engine, dataset, year, report, log)
     if scenarios:
@@ -173,7 +175,8 @@ def _scenarios(engine: Engine, dataset, year: int, repeats: int, log) -> dict:
             for perspective in ("consumption", "production"):
                 query = Query(dataset=dataset.name, year=year, indicator=indicator, perspective=perspective, by=by,
                               products=tuple(dataset.products.leaf_codes()) if by == "product" else (ROOT,),
-                              regions=tuple(regions) if by == "region" else (ROOT,), interventions=interventions)
+                              regions=tuple(regions) if by == "region" else (ROOT,), interventions=interventions,
+                              direct=False)  # the dense reference has no direct emissions of final demand
                 started = time.perf_counter()
                 result = engine.answer(query)
                 times.append((time.perf_counter() - started) * 1000)
