@@ -127,15 +127,15 @@ def _trade(query: FlowQuery, fmt: str) -> str:
 def query_command(by, direct, fmt, years_text, **options):
     """Answer one analysis query and print the result."""
     by = tuple(by)
-    if options["perspective"] is not None:
-        query = _classic(options, by, direct)
-    else:
-        query = _flows(options, by, direct)
-        if options["trade"]:
-            if options["decompose"] or years_text:
-                raise click.UsageError("--trade prints one year's figures: drop --years and --decompose")
-            click.echo(_trade(query, fmt))
-            return
+    try:
+        query = _classic(options, by, direct) if options["perspective"] is not None else _flows(options, by, direct)
+    except EngineError as exc:
+        fail(exc)
+    if options["trade"]:
+        if options["decompose"] or years_text:
+            raise click.UsageError("--trade prints one year's figures: drop --years and --decompose")
+        click.echo(_trade(query, fmt))
+        return
     try:
         if options["decompose"] or years_text:
             click.echo(_over_time(query, options, years_text, fmt))
