@@ -48,10 +48,11 @@ def _resolve_one(engine, query: Query | FlowQuery) -> Query | FlowQuery:
     return engine.resolve(query)[1]
 
 
-def _answer_one(engine, query: Query | FlowQuery, progress: Callable[[str], None] = lambda _: None):
+def _answer_one(engine, query: Query | FlowQuery, progress: Callable[[str], None] = lambda _: None,
+                checked: bool = False):
     if isinstance(query, FlowQuery):
-        return answer_flows(engine, query, progress=progress)
-    return engine.answer(query, progress=progress)
+        return answer_flows(engine, query, progress=progress, checked=checked)
+    return engine.answer(query, progress=progress, checked=checked)
 
 
 def resolve_any(engine, query: AnyQuery) -> AnyQuery:
@@ -66,7 +67,7 @@ def resolve_any(engine, query: AnyQuery) -> AnyQuery:
 def answer_any(engine, query: AnyQuery, progress: Callable[[str], None] = lambda _: None):
     """A Result, FlowResult, SeriesResult or DecompositionResult; each has to_dict()."""
     if isinstance(query, SeriesQuery):
-        return answer_series(engine, query, _answer_one, _resolve_one, progress)
+        return answer_series(engine, query, _answer_one, progress)
     if isinstance(query, DecompositionQuery):
         progress("decomposing the change")
         return answer_decomposition(engine, query)

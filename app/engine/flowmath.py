@@ -130,17 +130,26 @@ class ChangedSystem(System):
         return self.scenario.outputs(V, super().right(V, rows))
 
 
+def _times_groups(M, C: np.ndarray) -> np.ndarray:
+    """M C for a group matrix C (columns of M x groups): only M's columns in some group are read, so a
+    few consumer regions cost a gather rather than a pass over all of M (n x consumer regions)."""
+    cols = np.flatnonzero(np.any(C != 0, axis=1))
+    if len(cols) * 4 < C.shape[0]:
+        return np.asarray(M[:, cols] @ C[cols])
+    return np.asarray(M @ C)
+
+
 def _l_times_final(system: System, C: np.ndarray, fp: np.ndarray, fp_all: bool) -> np.ndarray:
     """L V for V[j, (h, f)] = (Y C)[j, h] fp[product of j, f]: from L Y alone when every final product
     counts, else from the columns of L in the final products or, when fewer, those outside them
     (L V = L Y C - L (V_all - V))."""
     LY = system.LY()
     n, n_products = LY.shape[0], fp.shape[0]
-    LYC = np.asarray(LY @ C)  # n x h
+    LYC = _times_groups(LY, C)  # n x h
     k_h, k_f = C.shape[1], fp.shape[1]
     if fp_all:
         return np.repeat(LYC, k_f, axis=1) if k_f > 1 else LYC
-    YC = np.asarray(system.Y() @ C)  # n x h
+    YC = _times_groups(system.Y(), C)  # n x h
     cell_fp = np.tile(fp, (n // n_products, 1))  # n x f
     V = (YC[:, :, None] * cell_fp[:, None, :]).reshape(n, k_h * k_f)
     outside = (YC[:, :, None] * (1.0 - cell_fp)[:, None, :]).reshape(n, k_h * k_f)

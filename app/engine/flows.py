@@ -171,12 +171,14 @@ def _groups(tree, codes, broken_down: bool) -> list[np.ndarray]:
     return [tree[c].leaves for c in codes] + [union] if broken_down else [union]
 
 
-def answer_flows(engine, query: FlowQuery, progress: Callable[[str], None] = lambda _: None) -> FlowResult:
+def answer_flows(engine, query: FlowQuery, progress: Callable[[str], None] = lambda _: None,
+                 checked: bool = False) -> FlowResult:
     """Rows (one axis) or a matrix (two), and the total over the whole selection.
 
     With interventions: the same query on the changed system A', Y' (direct emissions of final demand
-    unchanged), with the baseline beside it."""
-    dataset, query = resolve_flows(engine, query)
+    unchanged), with the baseline beside it. checked: the query, its year set, was resolved already (a
+    series checks its view once, not once a year)."""
+    dataset, query = (engine.dataset(query.dataset), query) if checked else resolve_flows(engine, query)
     if not query.interventions:
         return _answer(dataset, query, None)
     baseline = _answer(dataset, query.baseline, None)

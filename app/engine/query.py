@@ -220,12 +220,13 @@ class Engine:
         check_interventions(dataset, query.interventions)
         return dataset, replace(query, year=year, products=tuple(query.products), regions=tuple(query.regions))
 
-    def answer(self, query: Query, progress: Callable[[str], None] = lambda _: None) -> Result:
+    def answer(self, query: Query, progress: Callable[[str], None] = lambda _: None, checked: bool = False) -> Result:
         """One row per selected node of the breakdown, and the total over the whole selection.
 
-        With interventions: the same view on the changed system, with the baseline beside it.
+        With interventions: the same view on the changed system, with the baseline beside it. checked: the
+        query, its year set, was resolved already (a series checks its view once, not once a year).
         """
-        dataset, query = self.resolve(query)
+        dataset, query = (self.dataset(query.dataset), query) if checked else self.resolve(query)
         row = dataset.indicator_row[query.indicator]
         baseline = self._view(dataset, query, None)
         if not query.interventions:

@@ -80,9 +80,10 @@ class SeriesQuery:
         return {**data, "years": list(self.years)}
 
 
-def resolve_series(engine, query: SeriesQuery, resolve_one: Callable):
-    """Check the years against the dataset (outside its span: refused; gaps: named as missing) and the
-    view against the first year it has. Returns the dataset, the years present and missing, the query."""
+def resolve_series(engine, query: SeriesQuery, resolve_one: Callable | None):
+    """Check the years against the dataset (outside its span: refused; gaps: named as missing) and, with
+    resolve_one, the view against the first year it has (answering checks each year's view anyway).
+    Returns the dataset, the years present and missing, the query."""
     dataset = engine.dataset(query.dataset)
     first, last = dataset.years[0], dataset.years[-1]
     outside = [y for y in query.years if not first <= y <= last]
@@ -96,7 +97,8 @@ def resolve_series(engine, query: SeriesQuery, resolve_one: Callable):
         raise QueryError("years", list(query.years), f"dataset {dataset.name!r} has none of these years "
                          f"(it has {', '.join(map(str, dataset.years))})")
     one_axis(query.base)
-    resolve_one(engine, replace(query.base, year=present[0]))
+    if resolve_one is not None:
+        resolve_one(engine, replace(query.base, year=present[0]))
     return dataset, present, missing, replace(query, base=replace(query.base, year=None))
 
 
@@ -146,14 +148,15 @@ def _table(results: list, key: Callable) -> tuple[list[dict], list]:
     return list(order.values()), [key(r)[1] for r in results]
 
 
-def answer_series(engine, query: SeriesQuery, answer_one: Callable, resolve_one: Callable,
+def answer_series(engine, query: SeriesQuery, answer_one: Callable,
                   progress: Callable[[str], None] = lambda _: None) -> SeriesResult:
     """The view answered for every year present; a scenario's baseline beside it."""
-    _, present, missing, query = resolve_series(engine, query, resolve_one)
+    _, present, missing, query = resolve_series(engine, query, None)
     results = []
     for k, year in enumerate(present):
         progress(f"year {year} ({k + 1} of {len(present)})")
-        results.append(answer_one(engine, replace(query.base, year=year)))
+        # the first year checks the view against the dataset; the others are the same view
+        results.append(answer_one(engine, replace(query.base, year=year), checked=k > 0))
     rows, totals = _table(results, lambda r: (r.rows, r.total))
     for row in rows:
         row.update(summary(row["values"], present))
