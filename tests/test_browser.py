@@ -87,6 +87,8 @@ def serious(results) -> list[str]:
     ({"dataset": "small", "by": ["origin-region", "consumer-region"], "perspective": None}, "a heatmap"),
     ({"dataset": "small", "by": "origin-region", "perspective": None, "origin_regions": ["TOTAL"]},
      "a map of where a footprint occurs, with its trade"),
+    ({"dataset": "small", "by": "region", "years": [2011, 2012]}, "a series: lines and a table by year"),
+    ({"dataset": "small", "by": "region", "decompose": [2011, 2012]}, "a decomposition: waterfalls and sentences"),
 ])
 def test_axe_finds_no_serious_or_critical_violations(live_server, browser, fields, kind):
     from axe_playwright_python.sync_playwright import Axe
