@@ -136,12 +136,12 @@ def test_analyses_keep_their_latency_while_scenarios_run(live_server, monkeypatc
     engine = live_server.app.extensions["engine"]
     real = engine.answer
 
-    def slow(query, progress=lambda _: None):
+    def slow(query, progress=lambda _: None, **options):
         if query.interventions:
             for step in range(30):
                 progress(f"iteration {step}")
                 time.sleep(0.1)
-        return real(query, progress=progress)
+        return real(query, progress=progress, **options)
 
     monkeypatch.setattr(engine, "answer", slow)
     browser = Session(live_server.url)
