@@ -72,6 +72,8 @@ def serving(store_root, tmp_path):
                    WTF_CSRF_ENABLED=True)
     consumers = start_consumers(app, workers=2)
     server = make_server("127.0.0.1", 0, ClosedWhenSent(app), threaded=True)
+    # a socket a failed test left open must not keep the test run from exiting
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

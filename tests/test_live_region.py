@@ -121,6 +121,7 @@ def serving_without_a_worker(store_root, tmp_path):
 
     app = make_app(store_root, tmp_path, HUEY_IMMEDIATE=False, WEBSOCKET_POLL_SECONDS=0.25, WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = True  # a socket left open by a failed test must not block the exit
     threading.Thread(target=server.serve_forever, daemon=True).start()
     consumers = []
     try:

@@ -144,6 +144,7 @@ def web_server(shared_store, tmp_path, database, redis, **config):
     app = make_app(shared_store.root, tmp_path, HUEY_IMMEDIATE=False, SQLALCHEMY_DATABASE_URI=database,
                    REDIS_URL=redis, WEBSOCKET_POLL_SECONDS=5.0, **config)
     server = make_server("127.0.0.1", 0, ClosedWhenSent(app), threaded=True)
+    server.daemon_threads = True  # a socket left open by a failed test must not block the exit
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return app, server, f"http://127.0.0.1:{server.server_port}"
 

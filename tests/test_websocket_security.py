@@ -58,6 +58,7 @@ def wait_for(condition, timeout: float = 5.0) -> float:
 @contextmanager
 def served(app):
     server = make_server("127.0.0.1", 0, ClosedWhenSent(app), threaded=True)
+    server.daemon_threads = True  # a socket left open by a failed test must not block the exit
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
