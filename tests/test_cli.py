@@ -75,7 +75,7 @@ def test_data_list_json_has_exactly_the_documented_keys(cli, shared_store):
     data = json.loads(cli.invoke(args=["data", "list", "--format", "json"]).stdout)
     assert [d["name"] for d in data] == ["demo", "small"]
     for d in data:
-        assert set(d) == {"name", "years", "regions", "products", "indicators", "bytes"}
+        assert set(d) == {"name", "years", "regions", "products", "indicators", "bytes", "bytes_per_year"}
     demo, small = data
     assert (demo["years"], demo["regions"], demo["products"]) == ([2011], 6, 8)
     assert (small["years"], small["regions"], small["products"]) == ([2011, 2012], 6, 24)
@@ -86,7 +86,7 @@ def test_data_list_json_has_exactly_the_documented_keys(cli, shared_store):
 
 def test_data_show_json(cli):
     data = json.loads(cli.invoke(args=["data", "show", "small", "--format", "json"]).stdout)
-    assert set(data) == {"years", "products", "regions", "indicators"}
+    assert set(data) == {"years", "products", "regions", "indicators", "bytes"}
     assert data["years"] == [2011, 2012]
     assert data["products"][0] == {"code": "TOTAL", "name": "Total", "level": 0, "parent": None}
     assert {"code": "p01.a", "name": "Paddy rice", "level": 3, "parent": "p01"} in data["products"]
@@ -141,6 +141,9 @@ def test_bench_prints_one_json_object_with_every_view(cli):
         assert 0 < view["median_ms"] <= view["p95_ms"] and view["queries"] == 10
     assert set(report["selections"]) == {"everything", "one region", "a sector node", "one product"}
     assert report["l_matvec_ms"] > 0 and report["peak_rss_mb"] > 0
+    sizes = report["store_bytes_per_year"]
+    assert set(sizes["years"]) == {"2011", "2012"} and sizes["max"] == max(sizes["years"].values()) > 0
+    assert min(sizes["years"].values()) <= sizes["median"] <= sizes["max"]
     # pymrio's calc_all on the same year agrees with the engine to round-off
     assert report["pymrio"]["max_rel_err"] < 1e-9 and report["pymrio"]["calc_all_ms"] > 0
     # through time: the small set has two years, so series and decompositions are timed over both

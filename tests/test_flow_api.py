@@ -28,7 +28,8 @@ def dense(engine):
     """Origin region x consumer region of s_i L_ij Y_jc (dense solve), F_Y per region, population."""
     dataset = engine.dataset("demo")
     row = dataset.indicator_row["emission_type1_air"]
-    s, A, Y = (np.array(dataset.array(2011, k)) for k in ("S", "A", "Y"))
+    s, Y = (np.array(dataset.array(2011, k)) for k in ("S", "Y"))
+    A = dataset.technical_coefficients(2011, dense=True)
     R = dataset.regions.size
     flows = (s[row][:, None] * np.linalg.solve(np.eye(A.shape[0]) - A, Y)).reshape(R, -1, R).sum(axis=1)
     return flows, np.array(dataset.array(2011, "F_Y"))[row], np.asarray(dataset.population(2011))

@@ -45,7 +45,7 @@ def cells(dataset, region, product):
 
 def changed_system(dataset, year, interventions):
     """A' and Y' by hand from dense copies, in the order given."""
-    A, Y = np.array(dataset.array(year, "A")), np.array(dataset.array(year, "Y"))
+    A, Y = np.array(dataset.technical_coefficients(year, dense=True)), np.array(dataset.array(year, "Y"))
     for i in interventions:
         rows = cells(dataset, i.origin, i.product)
         if i.consumer == "FD":

@@ -25,6 +25,6 @@ def test_full_size_exiobase_archive_imports_within_three_minutes(tmp_path):
     assert seconds <= 180
     dataset = store.open("exio")
     assert dataset.regions.size == 49 and dataset.products.size == 200
-    assert np.allclose(dataset.array(2011, "A"), truth["A"], rtol=1e-12, atol=0)
+    assert np.allclose(dataset.technical_coefficients(2011, dense=True), truth["A"], rtol=1e-12, atol=0)
     result = Engine(store).answer(Query("exio", dataset.indicators[4]["code"], "consumption", "region"))
     assert result.total > 0

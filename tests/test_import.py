@@ -33,7 +33,7 @@ def test_exiobase_archive_imports_exactly(tmp_path, layout, system, zipped):
     assert len(codes) == 7 and all(c.startswith(prefix) for c in codes)
     assert [dataset.products[c].name for c in codes] == truth["sectors"]
     assert dataset.products[codes[0]].level == 3 and dataset.regions["AT"].parent == "Europe"
-    assert np.allclose(dataset.array(2011, "A"), truth["A"], rtol=1e-12, atol=0)
+    assert np.allclose(dataset.technical_coefficients(2011, dense=True), truth["A"], rtol=1e-12, atol=0)
     assert np.allclose(dataset.array(2011, "Y"), truth["Y_by_region"], rtol=1e-12, atol=0)
     assert np.allclose(dataset.array(2011, "x"), truth["x"], rtol=1e-12, atol=0)
     # every extension row is an indicator with its unit, grouped by its folder's extension
@@ -91,7 +91,7 @@ def test_pymrio_saved_folder_imports(tmp_path):
     store, _ = import_one(tmp_path, path)
     dataset = store.open("exio")
     assert dataset.years == [2015]
-    assert np.allclose(dataset.array(2015, "A"), truth["A"], rtol=1e-12)
+    assert np.allclose(dataset.technical_coefficients(2015, dense=True), truth["A"], rtol=1e-12)
     assert [i["unit"] for i in dataset.indicators] == truth["extensions"]["air_emissions"]["units"]
 
 
@@ -102,12 +102,12 @@ def test_several_years_and_adding_a_year_later(tmp_path, runner):
     assert result.exit_code == 0, result.output
     first = store.open("exio")
     assert first.years == [2010, 2011]
-    a2010 = np.array(first.array(2010, "A"))
+    a2010 = np.array(first.technical_coefficients(2010, dense=True))
     result = runner.invoke(args=["data", "import", str(paths[2]), "--name", "exio"])
     assert result.exit_code == 0, result.output
     second = store.open("exio")
     assert second.years == [2010, 2011, 2012] and second.path != first.path
-    assert np.array_equal(second.array(2010, "A"), a2010)
+    assert np.array_equal(second.technical_coefficients(2010, dense=True), a2010)
     assert not first.path.exists()  # the old version is gone once the new one is in place
     assert store.verify("exio") == []
 

@@ -14,9 +14,7 @@ import scipy.sparse
 
 from .errors import DatasetError
 from .hierarchy import Tree, check_indicators, check_labels
-from .manifest import _sha256, _signature, _verified
-
-SPARSE_DENSITY = 0.4  # below this share of nonzeros A is also stored in CSR form
+from .manifest import CSR_PARTS, _sha256, _signature, _verified
 
 
 @dataclass
@@ -78,6 +76,32 @@ def _save(folder: Path, key: str, array: np.ndarray) -> dict:
     return {"shape": list(array.shape), "dtype": str(array.dtype), "sha256": sha}
 
 
+def csr_index_dtype(n: int, nnz: int) -> np.dtype:
+    """int32 indices wherever the size and the count of nonzeros fit, else int64."""
+    return np.dtype(np.int32 if max(n, nnz) <= np.iinfo(np.int32).max else np.int64)
+
+
+def csr_is_smaller(n: int, nnz: int, itemsize: int = 8) -> bool:
+    """Whether CSR (values, column indices, row pointers) takes fewer bytes than the dense n x n array:
+    with float64 values and int32 indices, below a density of about two thirds."""
+    index = csr_index_dtype(n, nnz).itemsize
+    return nnz * (itemsize + index) + (n + 1) * index < n * n * itemsize
+
+
+def save_coefficients(folder: Path, A) -> dict:
+    """A (dense or sparse) written once, in whichever form is smaller: its CSR parts, else A.npy."""
+    n = A.shape[0]
+    nnz = A.count_nonzero() if scipy.sparse.issparse(A) else int(np.count_nonzero(A))
+    if not csr_is_smaller(n, nnz, A.dtype.itemsize):
+        return {"A": _save(folder, "A", A.toarray() if scipy.sparse.issparse(A) else A)}
+    sparse = scipy.sparse.csr_matrix(A, copy=True)  # never the caller's matrix, changed in place below
+    sparse.eliminate_zeros()
+    sparse.sort_indices()
+    index = csr_index_dtype(n, nnz)
+    parts = (sparse.data, sparse.indices.astype(index, copy=False), sparse.indptr.astype(index, copy=False))
+    return {key: _save(folder, key, part) for key, part in zip(CSR_PARTS, parts)}
+
+
 def _check_finite(year: int, key: str, array: np.ndarray) -> None:
     if not np.isfinite(array).all():
         raise DatasetError("data", f"{year}/{key}", f"{key} of {year} holds NaN or infinite values")
@@ -100,14 +124,8 @@ def compile_year(src: SourceYear, folder: Path, n_regions: int, n_products: int,
     if src.F is None and src.S is None:
         raise DatasetError("data", f"{year}", f"{year} has no extension data (F or S)")
     folder.mkdir(parents=True)
-    arrays = {"A": _save(folder, "A", src.A), "Y": _save(folder, "Y", src.Y)}
-    nonzero = np.count_nonzero(src.A)
-    if nonzero <= SPARSE_DENSITY * src.A.size:
-        # scenarios check every answer against A itself: A in CSR makes that check cheap
-        sparse = scipy.sparse.csr_matrix(src.A)
-        for key, part in (("A_data", sparse.data), ("A_indices", sparse.indices), ("A_indptr", sparse.indptr)):
-            arrays[key] = _save(folder, key, part)
-        del sparse
+    # scenarios read blocks of A and check every answer against it: from CSR both are cheap
+    arrays = {**save_coefficients(folder, src.A), "Y": _save(folder, "Y", src.Y)}
 
     log(f"{year}: Leontief inverse of a {n} x {n} system")
     i_minus_a = np.negative(src.A, dtype=np.float64)

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse
 
 from .errors import DatasetDamaged, DatasetError
-from .manifest import Damage, _check_manifest, _identity_problems, _signature, map_npy
+from .manifest import CSR_PARTS, Damage, _check_manifest, _identity_problems, _signature, map_npy
 
 
 class Dataset:
@@ -89,17 +89,24 @@ class Dataset:
             self._arrays[year, key] = (array, signature, str(path))
             return array
 
-    def technical_coefficients(self, year: int):
-        """A for products with vectors: its CSR form where stored (memory-mapped), else the dense map."""
-        if not self.has_array(year, "A_indptr"):
+    def coefficient_keys(self, year: int) -> tuple[str, ...]:
+        """The arrays A is read from: its CSR parts where stored (a store in the older layout may hold
+        dense A.npy beside them, never read), else A."""
+        return CSR_PARTS if self.has_array(year, "A_indptr") else ("A",)
+
+    def technical_coefficients(self, year: int, dense: bool = False):
+        """A: a CSR matrix over its memory-mapped parts where stored so, else the dense map. Both take
+        products with vectors and `A[rows][:, cols]`. dense=True: always an ndarray (from CSR, a new one
+        of n x n; for checks and references, never for queries)."""
+        if self.coefficient_keys(year) == ("A",):
             return self.array(year, "A")
-        parts = tuple(self.array(year, key) for key in ("A_data", "A_indices", "A_indptr"))
+        parts = tuple(self.array(year, key) for key in CSR_PARTS)
         cached = self._csr.get(year)
         if cached is None or any(a is not b for a, b in zip(cached[0], parts)):
             n = self.regions.size * self.products.size
             cached = (parts, scipy.sparse.csr_matrix(parts, shape=(n, n), copy=False))
             self._csr[year] = cached
-        return cached[1]
+        return cached[1].toarray() if dense else cached[1]
 
     def leontief_demand(self, year: int) -> np.ndarray:
         """L Y (n x consumer regions): stored by compiling; for a store compiled before it was, computed
@@ -145,6 +152,20 @@ class Dataset:
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 
+    def array_bytes(self, year: int) -> dict[str, int]:
+        """Bytes on disk of each array of a year (the size of its .npy file; 0 where it is missing)."""
+        sizes = {}
+        for key in self.manifest["years"][str(year)]["arrays"]:
+            try:
+                sizes[key] = (self.path / str(year) / f"{key}.npy").stat().st_size
+            except OSError:
+                sizes[key] = 0
+        return sizes
+
+    def year_bytes(self) -> dict[str, int]:
+        """Bytes on disk of each year's arrays, by year."""
+        return {str(year): sum(self.array_bytes(year).values()) for year in self.years}
+
     def summary(self) -> dict:
         return {
             "name": self.name,
@@ -154,4 +175,5 @@ class Dataset:
             "indicators": [{"code": i["code"], "name": i["name"], "unit": i["unit"]}
                            for i in self.indicators],
             "bytes": self.size_bytes(),
+            "bytes_per_year": self.year_bytes(),
         }

@@ -14,8 +14,11 @@ from .errors import DatasetError
 from .hierarchy import Tree, check_indicators, check_labels
 
 FORMAT = 1
-# Arrays every year has; F_Y (direct final-demand emissions) only where the source has it.
-CORE_ARRAYS = ("A", "L", "x", "Y", "S", "M")
+# Arrays every year has, besides A; F_Y (direct final-demand emissions) only where the source has it.
+CORE_ARRAYS = ("L", "x", "Y", "S", "M")
+# A is stored either dense (A.npy) or in CSR form in these three parts. A store written before A was kept
+# once may hold both (the engine then reads the CSR form; `data upgrade` drops the redundant one).
+CSR_PARTS = ("A_data", "A_indices", "A_indptr")
 
 
 def _sha256(path: Path) -> str:
@@ -135,6 +138,11 @@ def _check_manifest(manifest) -> tuple[Tree, Tree]:
         for key in CORE_ARRAYS:
             if key not in arrays:
                 raise Damage(f"year {year} has no array {key}")
+        parts = [key for key in CSR_PARTS if key in arrays]
+        if parts and len(parts) != len(CSR_PARTS):
+            raise Damage(f"year {year} has only part of A's CSR form ({', '.join(parts)})")
+        if "A" not in arrays and not parts:
+            raise Damage(f"year {year} has no array A, dense or in CSR form")
         for key, meta in arrays.items():
             try:
                 shape, dtype, sha = tuple(meta["shape"]), np.dtype(meta["dtype"]), meta["sha256"]
@@ -147,6 +155,12 @@ def _check_manifest(manifest) -> tuple[Tree, Tree]:
                 raise Damage(f"the entry of {year}/{key} is not a shape, dtype and sha256")
             if key in shapes and shape != shapes[key]:
                 raise Damage(f"records {year}/{key} with shape {shape}, the dataset's size needs {shapes[key]}")
+        if parts:
+            data, indices = arrays["A_data"], arrays["A_indices"]
+            if len(data["shape"]) != 1 or data["shape"] != indices["shape"] \
+                    or np.dtype(indices["dtype"]).kind != "i" or np.dtype(arrays["A_indptr"]["dtype"]).kind != "i":
+                raise Damage(f"records {year}/A_data and A_indices that are not one nonzero and one integer "
+                             "column index each")
     population = manifest.get("population")
     if population is not None:
         entries = population.get("years") if isinstance(population, dict) else None
@@ -162,8 +176,19 @@ def _check_manifest(manifest) -> tuple[Tree, Tree]:
 
 def _identity_problems(arrays: dict[str, np.ndarray]) -> list[tuple[str, str]]:
     """(files, problem) for each identity the engine relies on that the arrays of one year break."""
-    A, L, x, Y, S, M = (arrays[k] for k in CORE_ARRAYS)
-    n = A.shape[0]
+    L, x, Y, S, M = (arrays[k] for k in CORE_ARRAYS)
+    n = L.shape[0]
+    A = arrays.get("A")
+    csr = None
+    if "A_indptr" in arrays:
+        try:
+            csr = scipy.sparse.csr_matrix((arrays["A_data"], arrays["A_indices"], arrays["A_indptr"]),
+                                          shape=(n, n), copy=False)
+            csr.check_format(full_check=True)  # indices out of range would be read out of bounds
+        except (ValueError, IndexError, TypeError) as exc:
+            return [(", ".join(f"{k}.npy" for k in CSR_PARTS), f"not a valid CSR matrix ({exc})")]
+    a_files = ", ".join(f"{k}.npy" for k in CSR_PARTS) if csr is not None else "A.npy"
+    a_op = csr if csr is not None else A
     probe = np.random.default_rng(1).random(n)
     # one pass over L for four products
     y_weights = np.random.default_rng(2).random(Y.shape[1])
@@ -172,7 +197,7 @@ def _identity_problems(arrays: dict[str, np.ndarray]) -> list[tuple[str, str]]:
                                                              y_probe])).T
     checks = [
         # scaled as compile_year scales its own check of the inverse
-        ("A.npy, L.npy", "(I - A) L = I", l_probe - A @ l_probe, probe, max(1.0, np.abs(l_probe).max())),
+        (f"{a_files}, L.npy", "(I - A) L = I", l_probe - a_op @ l_probe, probe, max(1.0, np.abs(l_probe).max())),
         ("M.npy, S.npy, L.npy", "M = S L", M @ probe, S @ l_probe, None),
         ("x.npy, L.npy, Y.npy", "x = L y", l_y, x, None),
     ]
@@ -182,15 +207,8 @@ def _identity_problems(arrays: dict[str, np.ndarray]) -> list[tuple[str, str]]:
         checks.append(("LY.npy, L.npy, Y.npy", "LY = L Y", arrays["LY"] @ y_weights, l_y_probe, None))
     if "LT" in arrays:
         checks.append(("LT.npy, L.npy", "LT = L transposed", arrays["LT"] @ probe, probe @ L, None))
-    if "A_indptr" in arrays:
-        try:
-            csr = scipy.sparse.csr_matrix((arrays["A_data"], arrays["A_indices"], arrays["A_indptr"]),
-                                          shape=(n, n), copy=False)
-            csr.check_format(full_check=True)  # indices out of range would be read out of bounds
-        except (ValueError, IndexError, TypeError) as exc:
-            return [("A_data.npy, A_indices.npy, A_indptr.npy", f"not a valid CSR matrix ({exc})")]
-        checks.append(("A_data.npy, A_indices.npy, A_indptr.npy, A.npy", "A in CSR form = A",
-                       csr @ probe, A @ probe, None))
+    if csr is not None and A is not None:  # the older layout: both forms, which must agree
+        checks.append((f"{a_files}, A.npy", "A in CSR form = A", csr @ probe, A @ probe, None))
     problems = []
     for files, label, got, want, scale in checks:
         scale = scale if scale is not None else max(np.abs(want).max(initial=0.0), 1e-300)

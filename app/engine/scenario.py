@@ -41,11 +41,11 @@ class ScenarioSystem:
 
     def __init__(self, dataset, year: int, interventions, progress: Callable[[str], None] = lambda _: None):
         self.dataset, self.year, self.progress = dataset, year, progress
-        self.A = dataset.array(year, "A")
-        self.A_op = dataset.technical_coefficients(year)  # for the residual checks
+        # A as stored: CSR where sparse, else the dense map; its blocks and the residual checks read it
+        self.A_op = dataset.technical_coefficients(year)
         self.L = dataset.array(year, "L")
         self.LT = dataset.array(year, "LT") if dataset.has_array(year, "LT") else None
-        self.n = self.A.shape[0]
+        self.n = self.A_op.shape[0]
         self._columns: dict[bytes, np.ndarray] = {}
         on_a = [(cell_indices(dataset, iv.origin, iv.product), cell_indices(dataset, iv.consumer_region, iv.consumer),
                  iv.factor)
@@ -83,10 +83,10 @@ class ScenarioSystem:
     def _block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """A[rows, cols] as a dense array, reading as little of A as its storage allows."""
         if scipy.sparse.issparse(self.A_op):
-            return self.A_op[rows][:, cols].toarray()
+            return self.A_op[rows][:, cols].toarray()  # CSR: the rows, then their columns
         if len(rows) <= len(cols):
-            return np.asarray(self.A[rows])[:, cols]
-        return np.asarray(self.A[:, cols])[rows]
+            return np.asarray(self.A_op[rows])[:, cols]
+        return np.asarray(self.A_op[:, cols])[rows]
 
     # --- pieces of L -------------------------------------------------------------------------
     def _l_rows(self, rows: np.ndarray) -> np.ndarray:

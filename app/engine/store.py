@@ -18,10 +18,12 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from .compiling import Source, check_source, compile_year
+import numpy as np
+
+from .compiling import Source, check_source, compile_year, csr_index_dtype, csr_is_smaller, save_coefficients
 from .dataset import Dataset
 from .errors import DatasetDamaged, DatasetError
-from .manifest import FORMAT, _signature
+from .manifest import CSR_PARTS, FORMAT, _signature
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 VERSIONS = ".versions"
@@ -42,6 +44,34 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_manifest(version: Path, manifest: dict) -> None:
+    """The version's manifest, on disk with the folder's entries before anything points at it."""
+    with open(version / "manifest.json", "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    _fsync_dir(version)
+
+
+def _coefficients_plan(dataset: Dataset, year: int) -> tuple[tuple[str, ...], bool] | None:
+    """What upgrading a year's A takes: the arrays to drop and whether to write A anew (from the form
+    that stays), or None when A is stored once already, in its smaller form."""
+    arrays = dataset.manifest["years"][str(year)]["arrays"]
+    n = dataset.regions.size * dataset.products.size
+    dense = "A" in arrays
+    if "A_indptr" in arrays:
+        nnz, itemsize = arrays["A_data"]["shape"][0], np.dtype(arrays["A_data"]["dtype"]).itemsize
+        if not csr_is_smaller(n, nnz, itemsize):
+            return CSR_PARTS, not dense  # dense is smaller: kept, or made from the CSR parts
+        index = csr_index_dtype(n, nnz)
+        if all(np.dtype(arrays[key]["dtype"]) == index for key in CSR_PARTS[1:]):
+            return (("A",), False) if dense else None
+        return ("A", *CSR_PARTS) if dense else CSR_PARTS, True  # indices of another width: written anew
+    A = dataset.array(year, "A")
+    nnz = int(np.count_nonzero(A))
+    return (("A",), True) if csr_is_smaller(n, nnz, A.dtype.itemsize) else None
 
 
 class Store:
@@ -144,13 +174,17 @@ class Store:
             except BaseException:
                 shutil.rmtree(version, ignore_errors=True)  # a failed write leaves nothing behind
                 raise
-            staged = self.root / f".link-{uuid.uuid4().hex}"
-            os.symlink(Path(VERSIONS) / version.name, staged)
-            os.replace(staged, link)  # the one atomic step
-            _fsync_dir(self.root)
-            if old is not None:
-                shutil.rmtree(old.path, ignore_errors=True)
+            self._switch(link, version, old)
             return dataset
+
+    def _switch(self, link: Path, version: Path, old: Dataset | None) -> None:
+        """Point the dataset's link at a new version folder (the one atomic step), then drop the old one."""
+        staged = self.root / f".link-{uuid.uuid4().hex}"
+        os.symlink(Path(VERSIONS) / version.name, staged)
+        os.replace(staged, link)
+        _fsync_dir(self.root)
+        if old is not None:
+            shutil.rmtree(old.path, ignore_errors=True)
 
     def _build(self, version: Path, name: str, source: Source, old: Dataset | None,
                log: Callable[[str], None]) -> Dataset:
@@ -194,11 +228,7 @@ class Store:
         population = {y: v for y, v in population.items() if y in years}
         if population:
             manifest["population"] = {"years": dict(sorted(population.items()))}
-        with open(version / "manifest.json", "w") as f:
-            json.dump(manifest, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        _fsync_dir(version)
+        _write_manifest(version, manifest)
         started = time.perf_counter()
         dataset = Dataset(version, name)
         problems = dataset.problems()
@@ -224,21 +254,71 @@ class Store:
                     (version / year).mkdir()
                     for file in (old.path / year).iterdir():
                         os.link(file, version / year / file.name)
-                with open(version / "manifest.json", "w") as f:
-                    json.dump(manifest, f, indent=1)
-                    f.flush()
-                    os.fsync(f.fileno())
-                _fsync_dir(version)
+                _write_manifest(version, manifest)
                 dataset = Dataset(version, name)  # the new manifest must hold together
             except BaseException:
                 shutil.rmtree(version, ignore_errors=True)
                 raise
-            staged = self.root / f".link-{uuid.uuid4().hex}"
-            os.symlink(Path(VERSIONS) / version.name, staged)
-            os.replace(staged, link)
-            _fsync_dir(self.root)
-            shutil.rmtree(old.path, ignore_errors=True)
+            self._switch(link, version, old)
             return dataset
+
+    def upgrade(self, name: str, log: Callable[[str], None] = lambda _: None) -> list[str]:
+        """Rewrite a dataset written in an older layout in the current one, as a new version switched in
+        atomically (the arrays that stay are hard links); one line per change, none when it is current.
+
+        The current layout keeps A once: in CSR form when that is smaller than dense (int32 indices where
+        they fit), else dense. Older stores hold dense A.npy beside its CSR parts, or dense A alone when it
+        is sparse. A damaged dataset is refused, and so is anything else that fails the new version's checks:
+        until the switch, the current version is left exactly as it was."""
+        link = self.root / check_name(name)
+        with self._locked():
+            if not link.is_symlink() or not os.path.isdir(link):
+                raise DatasetError("dataset", name, f"no dataset named {name!r}")
+            refused = f"dataset {name!r} is damaged, so it was not upgraded (nothing changed)"
+            try:
+                old = Dataset(Path(os.path.realpath(link)), name)
+                plans = {year: _coefficients_plan(old, year) for year in old.years}
+            except DatasetDamaged as exc:
+                raise DatasetError("dataset", name, f"{refused}: {exc.file}: {exc.problem}; "
+                                   f"{HINT_DELETE.format(name=name)} and write it again") from None
+            if not any(plans.values()):
+                return []
+            log(f"checking every file of {name!r} before upgrading it")
+            problems = old.problems()
+            if problems:
+                raise DatasetError("dataset", name, f"{refused}: {'; '.join(problems)}")
+            manifest = json.loads(json.dumps(old.manifest))
+            version = self.root / VERSIONS / f"{name}.{uuid.uuid4().hex}"
+            version.mkdir()
+            changes = []
+            try:
+                for year, plan in plans.items():
+                    drop, rewrite = plan or ((), False)
+                    folder = version / str(year)
+                    folder.mkdir()
+                    for file in (old.path / str(year)).iterdir():
+                        if file.name not in {f"{key}.npy" for key in drop}:
+                            os.link(file, folder / file.name)
+                    arrays = manifest["years"][str(year)]["arrays"]
+                    for key in drop:
+                        del arrays[key]
+                    if rewrite:
+                        log(f"{year}: writing A once, in its smaller form")
+                        arrays.update(save_coefficients(folder, old.technical_coefficients(year)))
+                    if plan:
+                        after = sum((folder / f"{key}.npy").stat().st_size for key in arrays)
+                        changes.append(f"{year}: A kept once ({', '.join(k for k in arrays if k.startswith('A'))}); "
+                                       f"{sum(old.array_bytes(year).values()) / 1e6:,.1f} MB -> {after / 1e6:,.1f} MB")
+                _write_manifest(version, manifest)
+                problems = Dataset(version, name).problems()
+                if problems:
+                    raise DatasetError("data", name, f"the upgraded version of {name!r} fails its checks, so it "
+                                       f"was not switched in (nothing changed): {'; '.join(problems)}")
+            except BaseException:
+                shutil.rmtree(version, ignore_errors=True)
+                raise
+            self._switch(link, version, old)
+            return changes
 
     def delete(self, name: str) -> None:
         link = self.root / check_name(name)

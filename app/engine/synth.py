@@ -32,17 +32,38 @@ def _spread(items: list, count: int) -> list:
     return [items[i] for i in np.unique(np.linspace(0, len(items) - 1, count).round().astype(int))]
 
 
-def synthetic_year(year: int, n_regions: int, sections: list[str], seed: int) -> SourceYear:
+def check_density(density) -> float | None:
+    """None (the default pattern, about 3.6 % non-zero at 49 regions), or a share in (0, 1]."""
+    if density is None:
+        return None
+    if isinstance(density, bool) or not isinstance(density, (int, float)) or not 0 < density <= 1:
+        raise DatasetError("density", density, f"density must be a number above 0 and at most 1, not {density!r}")
+    return float(density)
+
+
+def _shares(n_regions: int, density: float | None) -> tuple[float, float]:
+    """The chance that a cell of A is non-zero outside and inside the domestic blocks: 3 % and 35 % by
+    default; for a given density, domestic blocks at least as dense as the rest and the whole at it."""
+    if density is None:
+        return 0.03, 0.35
+    domestic = min(max(0.35, density), density * n_regions)
+    foreign = (density * n_regions - domestic) / (n_regions - 1) if n_regions > 1 else 0.0
+    return min(max(foreign, 0.0), 1.0), domestic
+
+
+def synthetic_year(year: int, n_regions: int, sections: list[str], seed: int,
+                   density: float | None = None) -> SourceYear:
     """One year: nonnegative A with denser domestic blocks and column sums below one, Y >= 0."""
     rng = np.random.default_rng([seed, year])
     n_products = len(sections)
     n = n_regions * n_products
+    foreign, domestic_share = _shares(n_regions, density)
     A = np.zeros((n, n))
     for r in range(n_regions):
         cols = slice(r * n_products, (r + 1) * n_products)
-        block = np.where(rng.random((n, n_products)) < 0.03, rng.lognormal(0, 1.5, (n, n_products)), 0.0)
+        block = np.where(rng.random((n, n_products)) < foreign, rng.lognormal(0, 1.5, (n, n_products)), 0.0)
         domestic = slice(r * n_products, (r + 1) * n_products)
-        block[domestic] = np.where(rng.random((n_products, n_products)) < 0.35,
+        block[domestic] = np.where(rng.random((n_products, n_products)) < domestic_share,
                                    rng.lognormal(1.5, 1.5, (n_products, n_products)), 0.0)
         sums = block.sum(axis=0)
         sums[sums == 0] = 1.0
@@ -69,8 +90,11 @@ def synthetic_year(year: int, n_regions: int, sections: list[str], seed: int) ->
     return SourceYear(year=year, A=A, Y=Y, S=S, origin=f"synthetic (seed {seed})")
 
 
-def synthetic_source(years: list[int], n_regions: int = 49, n_products: int = 200, seed: int = 0) -> Source:
-    """EXIOBASE 3 pxp's labels (its first or evenly spread regions and products), seeded numbers."""
+def synthetic_source(years: list[int], n_regions: int = 49, n_products: int = 200, seed: int = 0,
+                     density: float | None = None) -> Source:
+    """EXIOBASE 3 pxp's labels (its first or evenly spread regions and products), seeded numbers; density:
+    the share of A's cells that are non-zero (None: the default pattern, about 3.6 % at 49 regions)."""
+    density = check_density(density)
     name_to_code, _ = _exio3_classification("pxp")
     names = list(name_to_code)
     if not 1 <= n_regions <= len(EXIO3_REGIONS):
@@ -87,6 +111,7 @@ def synthetic_source(years: list[int], n_regions: int = 49, n_products: int = 20
         regions=regions, products=codes,
         region_tree=region_tree(regions), product_tree=product_tree(products),
         indicators=[dict(i) for i in INDICATORS],
-        years=[(y, lambda y=y: synthetic_year(y, n_regions, sections, seed)) for y in years],
-        description=f"synthetic, EXIOBASE 3 pxp labels, {n_regions} regions x {n_products} products, seed {seed}",
+        years=[(y, lambda y=y: synthetic_year(y, n_regions, sections, seed, density)) for y in years],
+        description=f"synthetic, EXIOBASE 3 pxp labels, {n_regions} regions x {n_products} products, seed {seed}"
+                    + ("" if density is None else f", A {density:g} non-zero"),
         population=synthetic_population(n_regions, years, seed))

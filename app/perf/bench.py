@@ -71,6 +71,10 @@ def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool 
         "rss_before_queries_mb": round(rss_before, 1),
     }
     log(f"{n_queries} queries done; peak RSS {report['peak_rss_mb']} MB")
+    sizes = dataset.year_bytes()
+    report["store_bytes_per_year"] = {"years": sizes, "median": statistics.median(sizes.values()),
+                                      "max": max(sizes.values())}
+    log(f"store: {report['store_bytes_per_year']['max'] / 1e9:.3f} GB for its largest year ({sizes})")
 
     year = dataset.years[-1]
     started = time.perf_counter()
@@ -142,7 +146,8 @@ def _changed_a(dataset, year: int, interventions) -> np.ndarray:
     from ..engine.interventions import FINAL_DEMAND
     from ..engine.scenario import cell_indices
 
-    A = np.array(dataset.array(year, "A"))
+    A = dataset.technical_coefficients(year, dense=True)
+    A = np.array(A) if isinstance(A, np.memmap) else A  # changed below: a copy of the map, never the map
     for iv in interventions:
         if iv.consumer != FINAL_DEMAND:
             rows = cell_indices(dataset, iv.origin, iv.product)
@@ -214,7 +219,7 @@ def _vs_pymrio(engine: Engine, dataset, year: int, report: dict, log) -> dict:
     fd = pd.MultiIndex.from_product([regions, ["final demand"]], names=["region", "category"])
     codes = [i["code"] for i in dataset.indicators]
     io = pymrio.IOSystem(
-        A=pd.DataFrame(np.array(dataset.array(year, "A")), index=cells, columns=cells),
+        A=pd.DataFrame(np.asarray(dataset.technical_coefficients(year, dense=True)), index=cells, columns=cells),
         Y=pd.DataFrame(np.array(dataset.array(year, "Y")), index=cells, columns=fd),
         x=pd.DataFrame(np.array(dataset.array(year, "x")), index=cells, columns=["indout"]),
     )
