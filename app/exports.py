@@ -143,3 +143,23 @@ def _time_csv(query: dict, result: dict) -> str:
         context_header.append("interventions")
         context.append("; ".join(intervention_spec(iv) for iv in query["interventions"]))
     return csv_table(header + context_header, [line + context for line in lines])
+
+
+def chain_rows(kind: str, result: dict) -> tuple[list[str], list[list]]:
+    """A supply-chain analysis: a line per layer row, per path, or per coefficient and intensity."""
+    unit = result["unit"]
+    if kind == "layers":
+        lines = [[layer["tier"], r["code"], r["name"], r["level"], r["value"], unit]
+                 for layer in result["layers"] for r in layer["rows"]]
+        lines += [[layer["tier"], "", "Tier total", "", layer["value"], unit] for layer in result["layers"]]
+        lines.append(["deeper", "", "Remainder: every deeper tier", "", result["remainder"], unit])
+        return ["tier", "code", "name", "level", "value", "unit"], lines
+    if kind == "paths":
+        lines = [[k + 1, p["value"], p["share"], p["upstream"], len(p["stages"]) - 1,
+                  " > ".join(f"{s['region']} {s['product']}" for s in p["stages"]), unit]
+                 for k, p in enumerate(result["paths"])]
+        return ["rank", "value", "share", "upstream", "depth", "stages_from_final_producer", "unit"], lines
+    lines = [["coefficient", c["origin"]["region"], c["origin"]["product"], c["consumer"]["region"],
+              c["consumer"]["product"], c["elasticity"]] for c in result["cells"]]
+    lines += [["intensity", c["region"], c["product"], "", "", c["elasticity"]] for c in result["intensities"]]
+    return ["kind", "origin_region", "origin_product", "consumer_region", "consumer_product", "elasticity"], lines

@@ -8,6 +8,7 @@ from .engine.hierarchy import ROOT
 from .engine.interventions import FINAL_DEMAND, MAX_CHANGE_PCT, MAX_INTERVENTIONS, MIN_CHANGE_PCT
 from .engine.query import BREAKDOWNS, MAX_NODES, PERSPECTIVES
 from .models import PUBLIC_ID_PATTERN, STATUSES
+from .openapi_chains import chain_result_schemas, with_chains
 from .openapi_flows import AXIS, flow_query_schema, flow_result_schema
 from .openapi_flows import EXAMPLES as FLOW_EXAMPLES
 from .openapi_time import over_time, time_result_schemas
@@ -65,8 +66,8 @@ CLASSIC_QUERY = {
     },
 }
 
-FLOW_QUERY = over_time(flow_query_schema(DIRECT, CLASSIC_QUERY["properties"]["interventions"]), AXIS)
-CLASSIC_QUERY = over_time(CLASSIC_QUERY)
+FLOW_QUERY = with_chains(over_time(flow_query_schema(DIRECT, CLASSIC_QUERY["properties"]["interventions"]), AXIS))
+CLASSIC_QUERY = with_chains(over_time(CLASSIC_QUERY))
 # a body with `perspective` is a classic view, any other an origin -> destination query
 QUERY = {"oneOf": [CLASSIC_QUERY, FLOW_QUERY]}
 
@@ -139,7 +140,7 @@ def openapi_document() -> dict:
             "query": {"$ref": "#/components/schemas/Query",
                       "description": "as submitted, with the year and the defaults filled in"},
             "result": {"oneOf": [result, flow_result_schema(rows, result["properties"]["solver"]),
-                                 *time_result_schemas(), {"type": "null"}],
+                                 *time_result_schemas(), *chain_result_schemas(), {"type": "null"}],
                        "description": "null until done"},
             "error": {"type": ["string", "null"], "description": "why it failed (a scenario without a "
                                                                  "solution, say); null otherwise"},

@@ -21,6 +21,22 @@ from app.web import ClosedWhenSent
 SMALL_SYNTH = {"years": [2011, 2012], "n_regions": 6, "n_products": 24, "seed": 3}
 
 
+def engine_of(tmp_path_factory, name: str, source, change) -> Engine:
+    """An engine on a store of its own holding the source as `name`, each year changed by change(year)
+    as it is read (direct emissions added, an indicator silenced, ...)."""
+    def changed(load):
+        def loaded():
+            year = load()
+            change(year)
+            return year
+        return loaded
+
+    source.years = [(y, changed(load)) for y, load in source.years]
+    store = Store(tmp_path_factory.mktemp(name))
+    store.write(name, source)
+    return Engine(store)
+
+
 @pytest.fixture(scope="session")
 def shared_store(tmp_path_factory) -> Store:
     """demo and a small synthetic set, compiled once for every read-only test."""

@@ -104,10 +104,11 @@ def test_openapi_document_describes_every_route(client):
     assert doc["paths"]["/api/v1/analyses"]["post"]["requestBody"]["content"]["application/json"]["schema"] == \
         {"$ref": "#/components/schemas/Query"}
     classic, flows = doc["components"]["schemas"]["Query"]["oneOf"]
-    assert set(classic["properties"]) == set(QUERY) | {"interventions", "direct", "years", "decompose"}
+    chains = {"layers", "layers_by", "paths", "depth", "threshold", "sensitivity"}
+    assert set(classic["properties"]) == set(QUERY) | {"interventions", "direct", "years", "decompose"} | chains
     assert set(flows["properties"]) == {"dataset", "year", "indicator", "by", "origin_regions", "origin_products",
                                         "consumer_regions", "final_products", "direct", "per", "interventions",
-                                        "years", "decompose"}
+                                        "years", "decompose"} | chains
     assert set(doc["paths"]["/api/v1/analyses/{id}"]) == {"get", "delete"}
     Draft202012Validator.check_schema(doc["components"]["schemas"]["Query"])
 

@@ -13,7 +13,7 @@ from app.engine.flowmath import AXES
 from app.engine.flows import DIRECT, FIELDS, FlowQuery, answer_flows, flow_query
 from app.engine.synth import synthetic_source
 
-from .conftest import SMALL_SYNTH
+from .conftest import SMALL_SYNTH, engine_of
 
 VIEWS = [("consumption", "product"), ("consumption", "region"), ("production", "region"),
          ("production", "product")]
@@ -32,17 +32,10 @@ def fy_engine(tmp_path_factory):
     source = synthetic_source(**SMALL_SYNTH)
     rng = np.random.default_rng(5)
 
-    def with_fy(load):
-        def loaded():
-            year = load()
-            year.F_Y = rng.lognormal(10, 1, (len(source.indicators), len(source.regions)))
-            return year
-        return loaded
+    def with_fy(year):
+        year.F_Y = rng.lognormal(10, 1, (len(source.indicators), len(source.regions)))
 
-    source.years = [(y, with_fy(load)) for y, load in source.years]
-    store = Store(tmp_path_factory.mktemp("fy"))
-    store.write("fy", source)
-    return Engine(store)
+    return engine_of(tmp_path_factory, "fy", source, with_fy)
 
 
 def dense_tensor(dataset, year, indicator):

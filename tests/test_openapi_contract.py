@@ -48,7 +48,7 @@ MAX_EXAMPLES = 40
 SEED = 20261127
 CREATE = "POST /api/v1/analyses"
 # what only the dataset can decide: a schema-valid body may still be refused (422) for these
-DATASET_FIELDS = re.compile(r"dataset|year|years|decompose|indicator|products|regions|per|"
+DATASET_FIELDS = re.compile(r"dataset|year|years|decompose|selection|indicator|products|regions|per|"
                             r"(?:origin|consumer)_regions|(?:origin|final)_products|"
                             r"interventions\[\d+\]\.(?:product|origin|consumer|consumer_region)")
 DEMO = {"indicators": ["value_added", "emission_type1_air", "emission_type2_water"],

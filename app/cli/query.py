@@ -7,11 +7,13 @@ import click
 from flask.cli import with_appcontext
 
 from ..engine import EngineError, FlowQuery, Query, QueryError, answer_any
+from ..engine.chains import CHAIN_FIELDS, chain_query, read_chain
 from ..engine.change import DecompositionQuery, read_pair
 from ..engine.flowmath import AXES
 from ..engine.flows import FIELDS, PER
 from ..engine.hierarchy import ROOT
 from ..engine.series import SeriesQuery, read_years, years_from_text
+from .chainformats import format_chain
 from .common import engine, fail
 from .formats import format_matrix, format_rows, format_trade
 from .timeformats import format_decomposition, format_series
@@ -19,7 +21,8 @@ from .timeformats import format_decomposition, format_series
 CLASSIC_BY = ("product", "region")
 AXIS_OPTIONS = {f"--{axis}s": FIELDS[axis] for axis in AXES}  # --origin-regions -> origin_regions
 OPTION_OF = {**{field: option for option, field in AXIS_OPTIONS.items()}, "by": "--by", "per": "--per",
-             "products": "--products", "regions": "--regions", "interventions": "--intervention"}
+             "products": "--products", "regions": "--regions", "interventions": "--intervention",
+             "layers_by": "--layers-by"}
 
 
 def _flow_fail(exc: EngineError):
@@ -123,6 +126,12 @@ def _trade(query: FlowQuery, fmt: str) -> str:
               help="A series: the view for each year, e.g. 2011-2020 or 2011,2015,2020 (at most 50).")
 @click.option("--decompose", nargs=2, type=int, metavar="YEAR0 YEAR1",
               help="Explain the change of each row between two years (one breakdown, no scenario).")
+@click.option("--layers", type=int, metavar="N", help="Production layers: the first N tiers (1-12), by origin.")
+@click.option("--layers-by", type=click.Choice(["origin-region", "origin-product"]), help="With --layers.")
+@click.option("--paths", type=int, metavar="N", help="The N largest supply-chain paths (1-1000; default 100).")
+@click.option("--depth", type=int, help="With --paths: stages above the final producer (0-12; default 8).")
+@click.option("--threshold", type=float, help="With --paths: prune below this share of the footprint (1e-9-0.1).")
+@click.option("--sensitivity", type=int, metavar="N", help="The N coefficients and intensities that matter most.")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table", show_default=True)
 def query_command(by, direct, fmt, years_text, **options):
     """Answer one analysis query and print the result."""
@@ -135,6 +144,20 @@ def query_command(by, direct, fmt, years_text, **options):
         if options["decompose"] or years_text:
             raise click.UsageError("--trade prints one year's figures: drop --years and --decompose")
         click.echo(_trade(query, fmt))
+        return
+    chain = {key: options.pop(key) for key in CHAIN_FIELDS}
+    if any(value is not None for value in chain.values()):
+        if options["decompose"] or years_text or options["trade"]:
+            raise click.UsageError("a supply-chain analysis is of one year's figures: drop --years, --decompose "
+                                   "and --trade")
+        try:
+            parsed = read_chain({key: value for key, value in chain.items() if value is not None})
+            if parsed is None:
+                raise click.UsageError("--depth and --threshold go with --paths, --layers-by with --layers")
+            result = answer_any(engine(), chain_query(query, *parsed))
+        except EngineError as exc:
+            _flow_fail(exc)
+        click.echo(format_chain(parsed[0], result.to_dict(), fmt))
         return
     try:
         if options["decompose"] or years_text:

@@ -19,9 +19,9 @@ import numpy as np
 
 from .errors import QueryError
 from .flowmath import group_matrix, left, right
-from .flows import FIELDS, FlowQuery, flow_query, resolve_flows
+from .flows import FIELDS, FlowQuery, plain_flow, resolve_flows
 from .hierarchy import ROOT
-from .query import DIRECT, DIRECT_NAME, Query
+from .query import DIRECT, DIRECT_NAME, OfView, Query
 from .sda import decompose_terms, split_demand
 from .series import whole
 
@@ -41,15 +41,11 @@ def read_pair(value) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class DecompositionQuery:
+class DecompositionQuery(OfView):
     """A view (one breakdown, no scenario, no normalisation) explained between two years."""
 
     base: Query | FlowQuery
     years: tuple[int, int]
-
-    @property
-    def dataset(self) -> str:
-        return self.base.dataset
 
     def to_dict(self) -> dict:
         data = self.base.to_dict()
@@ -59,12 +55,7 @@ class DecompositionQuery:
 
 def check_view(base: Query | FlowQuery) -> FlowQuery:
     """The view as a one-axis FlowQuery; refused when it has a scenario, a normalisation or two axes."""
-    if base.interventions:
-        raise QueryError("interventions", len(base.interventions), "a decomposition explains the data as they "
-                         "are: run it without a scenario")
-    flow = flow_query(base, direct=base.direct) if isinstance(base, Query) else base
-    if flow.per is not None:
-        raise QueryError("per", flow.per, "a decomposition explains totals: leave out the normalisation (per)")
+    flow = plain_flow(base, "a decomposition explains")
     if len(flow.by) != 1:
         raise QueryError("by", list(flow.by), "a decomposition explains one breakdown: choose one axis")
     return flow

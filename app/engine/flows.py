@@ -130,6 +130,18 @@ def flow_query(query: Query, direct: bool = False) -> FlowQuery:
     return FlowQuery(by=(by,), origin_products=query.products, origin_regions=query.regions, **common)
 
 
+def plain_flow(base, doing: str) -> FlowQuery:
+    """A view as a FlowQuery for an analysis of the data as they are (doing: "a decomposition explains");
+    a scenario or a normalisation is refused, naming it."""
+    if base.interventions:
+        raise QueryError("interventions", len(base.interventions), f"{doing} the data as they are: run it "
+                         "without a scenario")
+    flow = flow_query(base, direct=base.direct) if isinstance(base, Query) else base
+    if flow.per is not None:
+        raise QueryError("per", flow.per, f"{doing} totals: leave out the normalisation (per)")
+    return flow
+
+
 def resolve_flows(engine, query: FlowQuery):
     """Check a query against its dataset; the dataset and the query with its year set."""
     dataset = engine.dataset(query.dataset)

@@ -45,6 +45,19 @@ def read_codes(data: dict, key: str) -> tuple[str, ...]:
         raise QueryError(key, codes, f"every entry of {key} must be a code (a non-empty string)")
     return tuple(codes)
 
+class OfView:
+    """A query about a view (its `base`: a series, a decomposition, a supply-chain analysis): the dataset
+    and the scenario are the view's."""
+
+    @property
+    def dataset(self) -> str:
+        return self.base.dataset
+
+    @property
+    def interventions(self) -> tuple:
+        return self.base.interventions
+
+
 @dataclass(frozen=True)
 class Query:
     """One analysis: which footprint, seen from which side, broken down by which nodes."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from .errors import QueryError
 from .flows import FlowQuery
+from .query import OfView
 
 MAX_YEARS = 50
 RANGE = re.compile(r"^\s*(\d{1,4})\s*-\s*(\d{1,4})\s*$")
@@ -60,19 +61,11 @@ def one_axis(base) -> None:
 
 
 @dataclass(frozen=True)
-class SeriesQuery:
+class SeriesQuery(OfView):
     """A view (any of the classic or origin -> destination queries with rows) for each of several years."""
 
     base: object  # Query | FlowQuery, its year unset
     years: tuple[int, ...]
-
-    @property
-    def dataset(self) -> str:
-        return self.base.dataset
-
-    @property
-    def interventions(self) -> tuple:
-        return self.base.interventions
 
     def to_dict(self) -> dict:
         data = self.base.to_dict()

@@ -1,0 +1,161 @@
+"""A supply-chain analysis as a query (app/engine/chains.py): read from JSON and the command line, checked
+before anything is queued, answered through the job queue and the API, the selection's footprint equal to
+the view's own total without direct emissions, and printed as JSON, CSV or a table."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from jsonschema import Draft202012Validator
+
+from app.engine import FlowQuery, Query, QueryError, answer_any, parse_query, resolve_any
+from app.engine.chains import ChainQuery
+from app.engine.synth import synthetic_source
+
+from .conftest import engine_of
+from .test_flow_api import answered, result_schema
+
+BASE = {"dataset": "small", "indicator": "co2", "perspective": "consumption", "by": "region"}
+
+
+def view_total(engine, data: dict) -> float:
+    """The view's own total, without direct emissions (supply chains leave them out)."""
+    plain = {k: v for k, v in data.items() if k not in ("layers", "layers_by", "paths", "depth", "threshold",
+                                                        "sensitivity")}
+    return answer_any(engine, parse_query({**plain, "direct": False})).total
+
+
+@pytest.mark.parametrize("extra", [
+    {"layers": 6}, {"layers": 3, "layers_by": "origin-product"}, {"paths": 20, "depth": 5, "threshold": 1e-6},
+    {"sensitivity": 10},
+])
+@pytest.mark.parametrize("view", [
+    {"regions": ["R1"]},
+    {"perspective": None, "by": "origin-region", "origin_regions": ["R0", "R2"], "final_products": ["C"]},
+])
+def test_each_kind_traces_the_views_own_footprint(engine, extra, view):
+    small = engine.dataset("small")
+    names = dict(zip(("R0", "R1", "R2"), small.regions.leaf_codes()))
+    names["C"] = next(c for c, n in small.products.nodes.items() if n.level == 1)
+    view = {k: ([names.get(c, c) for c in v] if isinstance(v, list) else v) for k, v in view.items()}
+    data = {k: v for k, v in {**BASE, **view, **extra}.items() if v is not None}
+    query = parse_query(data)
+    assert isinstance(query, ChainQuery)
+    stored = resolve_any(engine, query).to_dict()
+    assert parse_query(stored) == resolve_any(engine, query)  # a job's query reads back as itself
+    out = answer_any(engine, query).to_dict()
+    assert out["total"] == pytest.approx(view_total(engine, data), rel=1e-9)
+    assert out["unit"] == "kg" and out["direct_left_out"] is False  # the small set has no F_Y
+    if "layers" in extra:
+        assert len(out["layers"]) == extra["layers"]
+        assert sum(t["value"] for t in out["layers"]) + out["remainder"] == pytest.approx(out["total"], rel=1e-9)
+    elif "paths" in extra:
+        values = [p["value"] for p in out["paths"]]
+        assert values == sorted(values, reverse=True) and values[0] <= out["total"]
+        assert out["coverage"] == pytest.approx(sum(values) / out["total"], rel=1e-12)
+        assert all(len(p["stages"]) <= 6 for p in out["paths"])
+    else:
+        assert len(out["cells"]) == 10 and len(out["intensities"]) == 10
+
+
+def test_direct_emissions_are_left_out_and_said(fy_engine):  # noqa: F811
+    fy = fy_engine.dataset("fy")
+    data = {"dataset": "fy", "indicator": fy.indicators[0]["code"], "perspective": "consumption", "by": "region",
+            "layers": 4}
+    out = answer_any(fy_engine, parse_query(data)).to_dict()
+    assert out["direct_left_out"] is True
+    with_direct = answer_any(fy_engine, parse_query({k: v for k, v in data.items() if k != "layers"})).total
+    row = fy.indicator_row[fy.indicators[0]["code"]]
+    f_y = float(np.asarray(fy.array(fy.years[-1], "F_Y")[row]).sum())
+    assert out["total"] == pytest.approx(with_direct - f_y, rel=1e-9)
+
+
+@pytest.mark.parametrize("extra, field", [
+    ({"layers": 0}, "layers"), ({"layers": 13}, "layers"), ({"layers": 2.5}, "layers"), ({"layers": True}, "layers"),
+    ({"layers": 3, "layers_by": "consumer-region"}, "layers_by"), ({"paths": 0}, "paths"),
+    ({"paths": 1001}, "paths"), ({"paths": 10, "depth": 13}, "depth"), ({"paths": 10, "depth": -1}, "depth"),
+    ({"paths": 10, "threshold": 0.5}, "threshold"), ({"paths": 10, "threshold": 1e-12}, "threshold"),
+    ({"sensitivity": 0}, "sensitivity"), ({"depth": 3}, "depth"), ({"layers": 3, "depth": 3}, "depth"),
+    ({"layers": 3, "paths": 3}, "paths"), ({"layers": 3, "years": [2011, 2012]}, "years"),
+    ({"paths": 5, "per": "capita", "perspective": None, "by": "consumer-region"}, "per"),
+    ({"sensitivity": 5, "regions": ["TOTAL"], "interventions": [
+        {"product": "TOTAL", "origin": "TOTAL", "consumer": "FD", "consumer_region": "TOTAL", "change_pct": 5}]},
+     "interventions"),
+])
+def test_bad_options_are_refused_naming_the_field(engine, extra, field):
+    data = {k: v for k, v in {**BASE, **extra}.items() if v is not None}
+    with pytest.raises(QueryError) as caught:
+        resolve_any(engine, parse_query(data))
+    assert caught.value.field == field, caught.value
+
+
+@pytest.fixture(scope="module")
+def zero_engine(tmp_path_factory):
+    """A small synthetic year whose first product emits nothing anywhere."""
+    source = synthetic_source(years=[2011], n_regions=3, n_products=8, seed=1)
+    n_products = len(source.products)
+
+    def silenced(year):
+        for key in ("F", "S"):
+            values = getattr(year, key)
+            if values is not None:
+                values.reshape(values.shape[0], -1, n_products)[:, :, 0] = 0.0
+
+    return engine_of(tmp_path_factory, "zero", source, silenced)
+
+
+def test_a_selection_without_footprint_is_refused_before_anything_runs(zero_engine):
+    dataset = zero_engine.dataset("zero")
+    silent = dataset.products.leaf_codes()[0]
+    data = {"dataset": "zero", "indicator": "co2", "by": "origin-product", "origin_products": [silent]}
+    assert answer_any(zero_engine, parse_query(data)).total == 0.0  # the view itself: zero
+    for extra in ({"layers": 3}, {"paths": 5}, {"sensitivity": 5}):
+        with pytest.raises(QueryError, match="footprint is zero") as caught:
+            resolve_any(zero_engine, parse_query({**data, **extra}))
+        assert caught.value.field == "selection"
+
+
+def test_the_api_queues_and_documents_each_kind(client, engine):
+    for extra in ({"layers": 3}, {"paths": 5, "depth": 3}, {"sensitivity": 4}):
+        job = answered(client, {**BASE, "regions": ["TOTAL"], **extra})
+        assert set(extra) <= set(job["query"])
+        Draft202012Validator(result_schema(client)).validate(job["result"])
+        want = answer_any(engine, parse_query({**BASE, "regions": ["TOTAL"], **extra})).to_dict()
+        assert job["result"]["total"] == want["total"]
+
+
+def test_the_query_command_prints_each_kind(shared_app, engine):
+    runner = shared_app.test_cli_runner()
+    base = ["query", "--dataset", "small", "--indicator", "co2", "--perspective", "consumption", "--by", "region"]
+    for args, kind in ((["--layers", "4"], "layers"), (["--paths", "6", "--depth", "4"], "paths"),
+                       (["--sensitivity", "3"], "sensitivity")):
+        out = runner.invoke(args=[*base, *args, "--format", "json"])
+        assert out.exit_code == 0, out.output
+        want = answer_any(engine, parse_query({**BASE, kind: int(args[1]), **({"depth": 4} if kind == "paths"
+                                                                                 else {})})).to_dict()
+        assert json.loads(out.stdout) == want
+        lines = list(csv.reader(io.StringIO(runner.invoke(args=[*base, *args, "--format", "csv"]).stdout)))
+        assert lines[0][0] == {"layers": "tier", "paths": "rank", "sensitivity": "kind"}[kind] and len(lines) > 2
+        table = runner.invoke(args=[*base, *args])
+        assert table.exit_code == 0 and "footprint" in table.stdout
+    deep = runner.invoke(args=[*base, "--paths", "5", "--depth", "13"])
+    assert deep.exit_code == 1 and "--depth: depth must be a whole number from 0 to 12" in deep.output
+    alone = runner.invoke(args=[*base, "--threshold", "0.01"])
+    assert alone.exit_code == 1 and "--threshold" in alone.output
+
+
+def test_a_flow_view_and_its_classic_form_trace_the_same_footprint(engine):
+    small = engine.dataset("small")
+    region = small.regions.leaf_codes()[2]
+    classic = answer_any(engine, parse_query({**BASE, "regions": [region], "layers": 5})).to_dict()
+    flow = answer_any(engine, parse_query({"dataset": "small", "indicator": "co2", "by": "consumer-region",
+                                           "consumer_regions": [region], "layers": 5})).to_dict()
+    assert classic == flow
+    assert isinstance(parse_query({"dataset": "small", "indicator": "co2", "by": "origin-region", "paths": 3}).base,
+                      FlowQuery)
+    assert isinstance(parse_query({**BASE, "sensitivity": 3}).base, Query)
+
+
+from .test_flows import fy_engine  # noqa: E402, F401 (a fixture)
