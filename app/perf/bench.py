@@ -10,6 +10,7 @@ import numpy as np
 
 from ..engine import Engine, Query
 from ..engine.hierarchy import ROOT
+from .chain_bench import supply_chains
 from .od_bench import origin_destination
 from .stats import percentile
 from .time_bench import over_time
@@ -95,6 +96,7 @@ def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool 
     report["peak_rss_after_matvec_mb"] = round(_peak_rss_mb(), 1)
     report["origin_destination"] = origin_destination(engine, dataset, n_queries, log)
     report.update(over_time(engine, dataset, log=log))
+    report.update(supply_chains(engine, dataset, log=log))
     if vs_pymrio:
         report["pymrio"] = _vs_pymrio(engine, dataset, year, report, log)
     if scenarios:
