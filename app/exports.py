@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
+from .chainviews import chain_kind
 from .flowviews import csv_rows, is_flow
 from .presenting import intervention_spec
 
@@ -44,6 +46,12 @@ def csv_table(header: list[str], rows) -> str:
 def csv_text(job) -> str:
     """code, name, value, unit, plus the query (and any interventions) on every row so that a file stands on its own."""
     query, result = job.query, job.result
+    kind = chain_kind(query)
+    if kind is not None:
+        header, lines = chain_rows(kind, result)
+        context = [query["dataset"], query["year"], query["indicator"], json.dumps(
+            {key: value for key, value in query.items() if key not in ("dataset", "year", "indicator")})]
+        return csv_table(header + ["dataset", "year", "indicator", "query"], [line + context for line in lines])
     if "years" in query or "decompose" in query:
         return _time_csv(query, result)
     if is_flow(query):

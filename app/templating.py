@@ -5,7 +5,7 @@ Templates only format what a view handed them; none of these reads the database.
 
 from __future__ import annotations
 
-from . import flowviews, presenting, timeviews
+from . import chainviews, flowviews, presenting, timeviews
 from .charts import format_value
 
 
@@ -17,6 +17,10 @@ def chart_svg(job, ident: str, index: bool = False) -> str:
 def series_view(job, index: bool) -> dict:
     tree = presenting.breakdown_tree(job.query, presenting.dataset_or_none(job.query["dataset"]))
     return timeviews.series_view(job.result, tree, index)
+
+
+def chain_view(query: dict, result: dict) -> dict:
+    return chainviews.chain_view(query, result, presenting.dataset_or_none(query["dataset"]))
 
 
 def explain_refusal(job, against) -> str | None:
@@ -106,6 +110,8 @@ def init_app(app) -> None:
     app.add_template_global(comparison)
     app.add_template_global(matrix_comparison)
     app.add_template_global(series_view)
+    app.add_template_global(chain_view)
+    app.add_template_global(chainviews.chain_kind, "chain_kind")
     app.add_template_global(timeviews.decomposition_view, "decomposition_view")
     app.add_template_global(timeviews.series_comparison, "series_comparison")
     app.add_template_global(timeviews.PRICES, "prices_note")

@@ -159,3 +159,24 @@ def test_a_flow_view_and_its_classic_form_trace_the_same_footprint(engine):
 
 
 from .test_flows import fy_engine  # noqa: E402, F401 (a fixture)
+
+
+def test_each_kind_shows_on_the_page_and_downloads_as_csv(shared_app):
+    client = shared_app.test_client()
+    client.get("/")
+    ids = []
+    for extra, words in (({"layers": 4}, "by production layer"), ({"paths": 5, "depth": 3}, "These 5 paths"),
+                         ({"sensitivity": 3}, "The intensities that matter most")):
+        created = client.post("/api/v1/analyses", json={**BASE, "regions": ["TOTAL"], **extra}).get_json()
+        ids.append(created["id"])
+        html = client.get(f"/analyses/{created['id']}").get_data(as_text=True)
+        assert words in html and "Footprint of the selection" in html
+        lines = list(csv.reader(io.StringIO(client.get(f"/analyses/{created['id']}.csv").get_data(as_text=True))))
+        assert len(lines) > 2 and lines[0][-4:] == ["dataset", "year", "indicator", "query"]
+        assert client.get(f"/analyses/{created['id']}.svg").status_code == 404  # no chart yet
+    # beside another result, and in the workspace with the queue, nothing breaks
+    plain = client.post("/api/v1/analyses", json={**BASE, "regions": ["TOTAL"]}).get_json()["id"]
+    for a, b in ((ids[0], plain), (plain, ids[1])):
+        assert client.get(f"/?a={a}&b={b}").status_code == 200
+        panel = client.get(f"/analyses/{b}?side=b&against={a}", headers={"HX-Request": "true"})
+        assert panel.status_code == 200
