@@ -10,7 +10,7 @@ from .classicform import any_query_from_form
 from .engine import parse_query
 from .forms import form_state, picker_edit
 from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_jobs, owned_scenarios
-from .parsing import FieldError
+from .parsing import FieldError, strict_int, strict_number
 from .security import limit_submissions
 from .web import dataset_arg, id_arg, is_htmx
 
@@ -113,6 +113,25 @@ def explain(job_id: str):
         raise FieldError("against" if against is not None else "decompose", job.public_id,
                          f"the change cannot be explained: {refusal}")
     new = jobs.submit(current_owner(), parse_query(query), client_key())
+    if is_htmx():
+        return render_template("workspace/_submitted.html", job=new)
+    return redirect(url_for("pages.analysis", job_id=new.public_id), 303)
+
+
+@bp.post("/analyses/<public_id:job_id>/chain")
+@limit_submissions
+def chain(job_id: str):
+    """Queue a supply-chain analysis (layers, paths or sensitivity) of this result's selection."""
+    job = owned_job_or_404(job_id)
+    kind = request.form.get("kind")
+    size = {"layers": "tiers", "paths": "count", "sensitivity": "top"}
+    if kind not in size:
+        raise FieldError("kind", kind, "choose the kind of supply-chain analysis: layers, paths or sensitivity")
+    data = {**job.query, kind: strict_int(request.form.get(size[kind], ""), size[kind], 4)}
+    if kind == "paths":
+        data["depth"] = strict_int(request.form.get("depth", ""), "depth", 2)
+        data["threshold"] = strict_number(request.form.get("threshold", ""), "threshold")
+    new = jobs.submit(current_owner(), parse_query(data), client_key())
     if is_htmx():
         return render_template("workspace/_submitted.html", job=new)
     return redirect(url_for("pages.analysis", job_id=new.public_id), 303)

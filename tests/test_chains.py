@@ -180,3 +180,25 @@ def test_each_kind_shows_on_the_page_and_downloads_as_csv(shared_app):
         assert client.get(f"/?a={a}&b={b}").status_code == 200
         panel = client.get(f"/analyses/{b}?side=b&against={a}", headers={"HX-Request": "true"})
         assert panel.status_code == 200
+
+
+def test_the_supply_chain_tab_queues_each_kind_from_a_result(shared_app):
+    client = shared_app.test_client()
+    client.get("/")
+    plain = client.post("/api/v1/analyses", json={**BASE, "regions": ["TOTAL"]}).get_json()["id"]
+    html = client.get(f"/analyses/{plain}").get_data(as_text=True)
+    assert "<summary>Supply chain</summary>" in html and 'name="kind" value="paths"' in html
+    form = {"tiers": "5", "count": "7", "depth": "4", "threshold": "0.001", "top": "6"}
+    for kind, words in (("layers", "by production layer"), ("paths", "These 7 paths"),
+                        ("sensitivity", "coefficients whose change")):
+        response = client.post(f"/analyses/{plain}/chain", data={**form, "kind": kind})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        assert words in client.get(response.headers["Location"]).get_data(as_text=True)
+    count = len(client.get("/").get_data(as_text=True).split('class="job status-')) - 1
+    for bad, field in (({"kind": "layers", "tiers": "13"}, "layers"), ({"kind": "paths", "depth": "x"}, "depth"),
+                       ({"kind": "paths", "threshold": "1"}, "threshold"), ({"kind": "tree"}, "kind"),
+                       ({"kind": "sensitivity", "top": "٥"}, "top")):
+        response = client.post(f"/analyses/{plain}/chain", data={**form, **bad})
+        assert response.status_code in (400, 422), (bad, response.status_code)
+        assert field in response.get_data(as_text=True).casefold(), bad
+    assert len(client.get("/").get_data(as_text=True).split('class="job status-')) - 1 == count
