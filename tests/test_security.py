@@ -253,6 +253,26 @@ def hostile_api_bodies():
     add("key given twice in an intervention",
         json.dumps({**VALID, "interventions": [IV]}).replace('"origin"', '"product"').encode())
     add("oversized", {**VALID, "products": ["TOTAL"] * 60000})
+    # series, decompositions and supply chains: every bad value, every bad combination
+    for value in [[], [2011], "2011-2012", [2011, "2012"], [2011, 2011], [2011, 2012.5], [True, 2012], {"a": 1},
+                  list(range(1950, 2001)), [2011, None], [10 ** 30, 2011], None]:
+        add(f"years={str(value)[:20]}", {**VALID, "years": value})
+    for value in [[2011], [2011, 2011], [2011, 2012, 2013], "2011", [2011, "x"], [False, 2011], None, {}, 1e400]:
+        add(f"decompose={str(value)[:20]}", {**VALID, "decompose": value})
+    add("years beside decompose", {**VALID, "years": [2011, 2012], "decompose": [2011, 2012]})
+    add("year beside years", {**VALID, "year": 2011, "years": [2011, 2012]})
+    for field, value in [("layers", 0), ("layers", 13), ("layers", "5"), ("layers", 2.5), ("layers", True),
+                         ("layers", None), ("layers", 10 ** 30), ("paths", 0), ("paths", 1001), ("paths", -1),
+                         ("paths", [5]), ("sensitivity", 0), ("sensitivity", 10 ** 6), ("sensitivity", "all")]:
+        add(f"{field}={value!r:.20}", {**VALID, field: value})
+    for extra in [{"depth": 13}, {"depth": -1}, {"depth": "8"}, {"threshold": 0}, {"threshold": 1},
+                  {"threshold": "1e-4"}, {"threshold": 1e-12}, {"layers_by": "consumer-region"}]:
+        kind = {"paths": 10} if "layers_by" not in extra else {"layers": 3}
+        add(f"paths with {extra}", {**VALID, **kind, **extra})
+    for extra in [{"depth": 3}, {"threshold": 0.01}, {"layers_by": "origin-region"}, {"layers": 3, "paths": 3},
+                  {"paths": 3, "sensitivity": 3}, {"layers": 3, "years": [2011, 2012]},
+                  {"paths": 3, "decompose": [2011, 2012]}, {"sensitivity": 3, "interventions": [IV]}]:
+        add(f"chain {sorted(extra)}", {**VALID, **extra})
     body = json.dumps(VALID).encode()
     for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
                   "application/xml", "", "application/json-patch", "text/json"):
