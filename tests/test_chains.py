@@ -202,3 +202,11 @@ def test_the_supply_chain_tab_queues_each_kind_from_a_result(shared_app):
         assert response.status_code in (400, 422), (bad, response.status_code)
         assert field in response.get_data(as_text=True).casefold(), bad
     assert len(client.get("/").get_data(as_text=True).split('class="job status-')) - 1 == count
+
+
+def test_progress_is_reported_while_layers_and_paths_are_traced(engine):
+    for extra, first, last in (({"layers": 4}, "tracing the production layers", "tier 3 of 3"),
+                               ({"paths": 5, "depth": 3}, "searching the supply chains", "paths found")):
+        said = []
+        answer_any(engine, parse_query({**BASE, **extra}), progress=said.append)
+        assert said[0] == first and last in said[-1], said

@@ -159,9 +159,10 @@ def answer_chain(engine, query: ChainQuery, progress=lambda _: None) -> ChainRes
     progress({"layers": "tracing the production layers", "paths": "searching the supply chains",
               "sensitivity": "weighing every coefficient"}[query.kind])
     if query.kind == "layers":
-        out = layers(dataset, year, s_o, y, settings["tiers"], settings["by"])
+        out = layers(dataset, year, s_o, y, settings["tiers"], settings["by"], progress=progress)
     elif query.kind == "paths":
-        out = paths(dataset, year, s_o, y, settings["count"], settings["depth"], settings["threshold"])
+        out = paths(dataset, year, s_o, y, settings["count"], settings["depth"], settings["threshold"],
+                    progress=progress)
     else:
         out = sensitivity(dataset, year, s_o, y, settings["top"])
     unit = dataset.indicators[dataset.indicator_row[flow.indicator]]["unit"]

@@ -149,7 +149,8 @@ def _named_rows(values: np.ndarray, tree, top: int, other_name: str) -> list[dic
     return rows
 
 
-def layers(dataset, year: int, s_o, y, tiers: int, by: str, top: int = 10, ly=None) -> dict:
+def layers(dataset, year: int, s_o, y, tiers: int, by: str, top: int = 10, ly=None,
+           progress=lambda _: None) -> dict:
     """Tier k = s_o A^k y for k < tiers (0: the final producers' own impacts), each by origin region or
     product, and the remainder F - sum of tiers (the deeper tiers together). ly: L y when the caller has it."""
     tiers = _whole("tiers", tiers, 1, MAX_TIERS)
@@ -171,6 +172,7 @@ def layers(dataset, year: int, s_o, y, tiers: int, by: str, top: int = 10, ly=No
                          else (dataset.products, 0, "Other products"))
     out, v, summed = [], y, 0.0
     for k in range(tiers):
+        progress(f"tier {k} of {tiers - 1}")
         if k:
             v = np.asarray(A @ v)
         cells = s * v
@@ -204,7 +206,7 @@ def _strong_edges(A, order, bound, m: np.ndarray, ly: np.ndarray, floor: float):
 
 
 def paths(dataset, year: int, s_o, y, count: int = 100, depth: int = 8, threshold: float = 1e-4,
-          node_limit: int = 2_000_000, ly=None) -> dict:
+          node_limit: int = 2_000_000, ly=None, progress=lambda _: None) -> dict:
     """The count largest paths s_{i_t} A_{i_t i_(t-1)} ... A_{i_1 i_0} y_{i_0} worth at least threshold x F,
     up to depth stages above the final producer, by a best-first search (see paths.search). Exact (the
     same list as an enumeration of every path) when s_o and A have no negative entries; "exact" says
@@ -236,6 +238,7 @@ def paths(dataset, year: int, s_o, y, count: int = 100, depth: int = 8, threshol
         found, used, stopped = search.search(len(s), rows, cols, a, s, m, positive, count, depth, floor,
                                              node_limit - expanded)
         expanded += used
+        progress(f"{len(found)} paths found, {expanded:,} nodes expanded")
         if stopped or len(found) >= count or floor <= low:
             break
         floor = max(low, floor / ROUND)
