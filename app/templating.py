@@ -96,26 +96,15 @@ def percent(value) -> str:
 
 
 def init_app(app) -> None:
-    app.add_template_global(presenting.describe, "describe")
-    app.add_template_global(presenting.describe_intervention, "describe_intervention")
-    app.add_template_global(presenting.scenario_comparison, "scenario_comparison")
-    app.add_template_global(presenting.title, "job_title")
-    app.add_template_global(chart_svg)
-    app.add_template_global(trade_of)
-    app.add_template_global(trade_chart_svg)
-    app.add_template_global(flowviews.AXIS_PLURAL, "axis_plural")
-    app.add_template_global(table_view)
-    app.add_template_global(solver_words)
-    app.add_template_global(SORTS, "table_sorts")
-    app.add_template_global(comparison)
-    app.add_template_global(matrix_comparison)
-    app.add_template_global(series_view)
-    app.add_template_global(chain_view)
-    app.add_template_global(chainviews.chain_kind, "chain_kind")
-    app.add_template_global(timeviews.decomposition_view, "decomposition_view")
-    app.add_template_global(timeviews.series_comparison, "series_comparison")
-    app.add_template_global(timeviews.PRICES, "prices_note")
-    app.add_template_global(explain_refusal)
-    app.add_template_global(explain_words)
+    named = {"describe": presenting.describe, "describe_intervention": presenting.describe_intervention,
+             "scenario_comparison": presenting.scenario_comparison, "job_title": presenting.title,
+             "axis_plural": flowviews.AXIS_PLURAL, "table_sorts": SORTS, "chain_kind": chainviews.chain_kind,
+             "decomposition_view": timeviews.decomposition_view, "series_comparison": timeviews.series_comparison,
+             "prices_note": timeviews.PRICES}
+    for name, value in named.items():
+        app.add_template_global(value, name)
+    for function in (chart_svg, trade_of, trade_chart_svg, table_view, solver_words, comparison, matrix_comparison,
+                     series_view, chain_view, explain_refusal, explain_words):
+        app.add_template_global(function)
     app.add_template_filter(number)
     app.add_template_filter(percent)

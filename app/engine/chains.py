@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .change import cells
 from .errors import QueryError
 from .flows import FIELDS, FlowQuery, plain_flow, resolve_flows
+from .numbers import whole
 from .query import OfView, Query
 from .supply import BY, MAX_COUNT, MAX_DEPTH, MAX_TIERS, MAX_TOP, THRESHOLD, layers, paths, sensitivity
 
@@ -67,8 +69,7 @@ def read_chain(data: dict) -> tuple[str, dict] | None:
 
 
 def _whole(field: str, value) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    value = whole(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise QueryError(field, value, f"{field} must be a whole number")
     return value
@@ -107,15 +108,17 @@ def check_view(base) -> FlowQuery:
 
 
 def resolve_chain(engine, query: ChainQuery):
-    """The dataset, the view's selection (its year set) and the query."""
+    """The dataset, the view's selection (its year set; s_o, y and whether direct emissions are left out)
+    and the query."""
     flow = check_view(query.base)
     dataset, flow = resolve_flows(engine, replace(flow, by=flow.by[:1]))
     chain_options(query.kind, query.settings)
-    s_o, y, _ = _selection(dataset, flow, flow.year)
+    selection = _selection(dataset, flow, flow.year)
+    s_o, y, _ = selection
     if not s_o.any() or not y.any():
         raise QueryError("selection", None, "the selection's footprint is zero: no "
                          f"{'intensity at its origins' if not s_o.any() else 'final demand'} to trace")
-    return dataset, flow, replace(query, base=replace(query.base, year=flow.year))
+    return dataset, flow, selection, replace(query, base=replace(query.base, year=flow.year))
 
 
 def chain_options(kind: str, options: dict) -> None:
@@ -138,12 +141,8 @@ def _selection(dataset, flow: FlowQuery, year: int) -> tuple[np.ndarray, np.ndar
     products), and whether the view would have held direct emissions of final demand."""
     trees = {a: dataset.regions if "region" in a else dataset.products for a in FIELDS}
     union = {a: trees[a].union(getattr(flow, FIELDS[a])) for a in FIELDS}
-    regions, products = np.zeros(dataset.regions.size), np.zeros(dataset.products.size)
-    regions[union["origin-region"]], products[union["origin-product"]] = 1.0, 1.0
-    origin = np.outer(regions, products).ravel()
-    products = np.zeros(dataset.products.size)
-    products[union["final-product"]] = 1.0
-    final = np.tile(products, dataset.regions.size)
+    origin = cells(dataset, union["origin-region"], union["origin-product"])
+    final = cells(dataset, np.arange(dataset.regions.size), union["final-product"])
     row = dataset.indicator_row[flow.indicator]
     s_o = np.asarray(dataset.array(year, "S")[row]) * origin
     y = np.asarray(dataset.array(year, "Y"))[:, union["consumer-region"]].sum(axis=1) * final
@@ -152,9 +151,8 @@ def _selection(dataset, flow: FlowQuery, year: int) -> tuple[np.ndarray, np.ndar
 
 
 def answer_chain(engine, query: ChainQuery, progress=lambda _: None) -> ChainResult:
-    dataset, flow, query = resolve_chain(engine, query)
+    dataset, flow, (s_o, y, direct), query = resolve_chain(engine, query)
     year = flow.year
-    s_o, y, direct = _selection(dataset, flow, year)
     settings = query.settings
     progress({"layers": "tracing the production layers", "paths": "searching the supply chains",
               "sensitivity": "weighing every coefficient"}[query.kind])

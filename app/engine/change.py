@@ -21,9 +21,9 @@ from .errors import QueryError
 from .flowmath import group_matrix, left, right
 from .flows import FIELDS, FlowQuery, plain_flow, resolve_flows
 from .hierarchy import ROOT
+from .numbers import whole
 from .query import DIRECT, DIRECT_NAME, OfView, Query
 from .sda import decompose_terms, split_demand
-from .series import whole
 
 DESTINATION_AXES = ("consumer-region", "final-product")
 
@@ -75,7 +75,7 @@ def resolve_decomposition(engine, query: DecompositionQuery):
     return dataset, flow, replace(query, base=replace(base, year=None))
 
 
-def _cells(dataset, regions: np.ndarray, products: np.ndarray) -> np.ndarray:
+def cells(dataset, regions: np.ndarray, products: np.ndarray) -> np.ndarray:
     """0/1 over the (region, product) cells, region-major: 1 where both are selected."""
     r = np.zeros(dataset.regions.size)
     p = np.zeros(dataset.products.size)
@@ -102,14 +102,14 @@ def answer_decomposition(engine, query: DecompositionQuery) -> DecompositionResu
     with_people = all(p is not None for p in people)
 
     if axis in DESTINATION_AXES:
-        o = _cells(dataset, union["origin-region"], union["origin-product"])
+        o = cells(dataset, union["origin-region"], union["origin-product"])
         if axis == "consumer-region":
-            final = _cells(dataset, everything, union["final-product"])[:, None]
+            final = cells(dataset, everything, union["final-product"])[:, None]
             ys = [(np.asarray(dataset.array(t, "Y")) @ group_matrix(groups, dataset.regions.size)) * final
                   for t in years]
             consumers = groups
         else:
-            finals = np.stack([_cells(dataset, everything, g) for g in groups], axis=1)
+            finals = np.stack([cells(dataset, everything, g) for g in groups], axis=1)
             ys = [np.asarray(dataset.array(t, "Y"))[:, union["consumer-region"]].sum(axis=1)[:, None] * finals
                   for t in years]
             consumers = [union["consumer-region"]] * len(groups)
@@ -127,10 +127,10 @@ def answer_decomposition(engine, query: DecompositionQuery) -> DecompositionResu
             return m[a, b] @ mix[c]
     else:
         if axis == "origin-region":
-            origins = np.stack([_cells(dataset, g, union["origin-product"]) for g in groups], axis=1)
+            origins = np.stack([cells(dataset, g, union["origin-product"]) for g in groups], axis=1)
         else:
-            origins = np.stack([_cells(dataset, union["origin-region"], g) for g in groups], axis=1)
-        final = _cells(dataset, everything, union["final-product"])
+            origins = np.stack([cells(dataset, union["origin-region"], g) for g in groups], axis=1)
+        final = cells(dataset, everything, union["final-product"])
         y = [np.asarray(dataset.array(t, "Y"))[:, union["consumer-region"]].sum(axis=1) * final for t in years]
         parts = [split_demand(v[:, None]) for v in y]
         k = len(groups)

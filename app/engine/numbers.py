@@ -25,3 +25,8 @@ def read_number(text, field: str, message: str | None = None, error: type[QueryE
     if not math.isfinite(value):
         raise error(field, text, f"{message}; {text} is too large")
     return value
+
+
+def whole(value):
+    """2011.0 is the whole number 2011 in JSON (and in the published schema); anything else as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -14,6 +14,7 @@ from .dataset import Dataset
 from .errors import DatasetError, QueryError
 from .hierarchy import ROOT
 from .interventions import Intervention, check_interventions, read_interventions
+from .numbers import whole
 from .scenario import ScenarioSystem
 from .store import Store, check_name
 
@@ -27,9 +28,7 @@ DIRECT_NAME = "direct, by final demand"
 
 def read_year(data: dict) -> int | None:
     """The optional year of an untrusted query: a whole number, or None for the dataset's latest."""
-    year = data.get("year")
-    if isinstance(year, float) and year.is_integer():
-        year = int(year)  # 2011.0 is the whole number 2011 in JSON (and in the published schema)
+    year = whole(data.get("year"))
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
         raise QueryError("year", year, "year must be a whole number")
     return year

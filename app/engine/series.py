@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from .errors import QueryError
 from .flows import FlowQuery
+from .numbers import whole
 from .query import OfView
 
 MAX_YEARS = 50
@@ -31,11 +32,6 @@ def years_from_text(text: str) -> list[int]:
     if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
         raise QueryError("years", text, "give a range of years such as 2011-2020, or a list such as 2011,2015")
     return [int(p) for p in parts]
-
-
-def whole(value):
-    """2011.0 is the whole number 2011 in JSON (and in the published schema); anything else as it is."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def read_years(value) -> tuple[int, ...]:
