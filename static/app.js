@@ -47,7 +47,20 @@
     var holder = now.id ? now : now.parentElement.closest("[id]");
     kept = {id: holder.id, index: Array.prototype.indexOf.call(holder.querySelectorAll(FOCUSABLE), now)};
   });
+  // A request that opens a panel (data-opens): its answer may come over the socket before the request's own
+  // response, swapping out the element that asked, so that htmx's afterRequest no longer reaches the page.
+  var opening = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
+    opening = elt && elt.dataset && elt.dataset.opens ? elt.dataset.opens : null;
+  });
   document.addEventListener("htmx:oobAfterSwap", function () {
+    var lost = !document.activeElement || document.activeElement === document.body;
+    if (opening && lost && !kept) {
+      focus(document.getElementById(opening + "-heading"));
+      opening = null;
+      return;
+    }
     if (!kept || document.body.contains(document.activeElement) && document.activeElement !== document.body) return;
     var holder = document.getElementById(kept.id);
     var again = holder && (kept.index < 0 ? holder : holder.querySelectorAll(FOCUSABLE)[kept.index]);
@@ -99,6 +112,7 @@
         focus(fold.querySelector("summary"));
       }
     } else if (elt.dataset.opens) {
+      opening = null;
       focus(document.getElementById(elt.dataset.opens + "-heading"));
     } else if (elt.dataset.focusKey) {
       var old = elt.closest(".panel"), panel = old && document.getElementById(old.id);
