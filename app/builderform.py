@@ -18,6 +18,26 @@ def blank_intervention() -> dict:
     return {"product": ROOT, "origin": ROOT, "consumer": FINAL_DEMAND, "consumer_region": ROOT, "change_pct": ""}
 
 
+LINK_WORDS = {"product": "the product supplied", "origin": "the region making it",
+              "consumer": "the product of the buying industries", "consumer_region": "the buyers' region"}
+
+
+def row_from_args(dataset, args) -> dict | None:
+    """A builder row from a link's query (a supply-chain coefficient's "Use in a scenario"), its codes checked
+    against the dataset; None when the link names no intervention."""
+    if not any(key in args for key in LINK_WORDS):
+        return None
+    row = {}
+    for key, words in LINK_WORDS.items():
+        code = args.get(key, "")
+        tree = dataset.regions if key in ("origin", "consumer_region") else dataset.products
+        if not (code in tree or (key == "consumer" and code == FINAL_DEMAND)):
+            kind = "region" if tree is dataset.regions else "product"
+            raise FieldError(key, code, f"{words} {code!r} is not a {kind} of {dataset.name}")
+        row[key] = code
+    return {**row, "change_pct": ""}
+
+
 def rows_from_form(form) -> list[dict]:
     """The builder's rows as entered (strings), in order."""
     # one more than allowed is kept, so that validate() can say there are too many

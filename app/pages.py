@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 
 from . import exports, jobs, presenting, timeviews
-from .chainviews import chain_kind
 from .classicform import any_query_from_form
 from .engine import parse_query
 from .forms import form_state, picker_edit
@@ -151,7 +150,7 @@ def download_csv(job_id: str):
 def download_svg(job_id: str):
     """The result's chart as an SVG file."""
     job = owned_job_or_404(job_id)
-    if job.result is None or chain_kind(job.query):  # supply-chain results have no chart yet
+    if job.result is None:
         abort(404)
     svg = presenting.chart(job.query, job.result, f"chart-{job.public_id}", standalone=True)
     return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from . import charts, flowviews, timeviews
+from . import chainviews, charts, flowviews, timeviews
 from .charts import basemap
 from .engine import EngineError
 from .engine.classifications import EXIO3_REGIONS
@@ -107,6 +107,8 @@ def chart(query: dict, result: dict, ident: str = "chart", standalone: bool = Fa
     standalone: a file of its own (the download), carrying the map outlines itself."""
     heading = title(query)
     dataset = dataset_or_none(query["dataset"])
+    if chainviews.chain_kind(query):
+        return chainviews.chart(query, result, dataset, heading, ident, standalone)
     if timeviews.kind(query) == "series":
         return timeviews.series_chart(result, heading, ident, breakdown_tree(query, dataset), standalone, index)
     if timeviews.kind(query) == "decomposition":

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from . import jobs
-from .builderform import blank_intervention, builder_context, rows_from_form, validate
+from .builderform import blank_intervention, builder_context, row_from_args, rows_from_form, validate
 from .engine import parse_query
-from .engine.interventions import MAX_INTERVENTIONS
+from .engine.interventions import FINAL_DEMAND, MAX_INTERVENTIONS
 from .extensions import db
 from .models import Scenario
 from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_or_404
@@ -34,9 +34,19 @@ def index():
                                   scenario_id=scenario.public_id)
     else:
         context = builder_context(dataset_arg())
+        row = row_from_args(context["dataset"], request.args) if context["dataset"] else None
+        if row is not None:  # "Use in a scenario" beside a coefficient: one row, the change left to enter
+            context.update(rows=[row], name=_name_of(context["dataset"], row), filled=True)
     saved = id_arg("saved")  # the save redirects here with the scenario's id: confirm it in words
     context["saved"] = next((s for s in context["scenarios"] if s.public_id == saved), None)
     return render_template("scenarios/index.html", **context)
+
+
+def _name_of(dataset, row: dict) -> str:
+    """A first name for a scenario made from one coefficient: the supplier's and the buyer's products and regions."""
+    buyer = "final demand" if row["consumer"] == FINAL_DEMAND else dataset.products[row["consumer"]].name
+    name = f"{dataset.products[row['product']].name} ({row['origin']}) to {buyer} ({row['consumer_region']})"
+    return name if len(name) <= 100 else name[:99] + "…"
 
 
 def _moved(rows: list[dict], action: str) -> None:

@@ -1,6 +1,7 @@
 """A real browser (Debian's chromium via Playwright): the flow with and without JavaScript, and axe-core."""
 
 import os
+import re
 import time
 
 import pytest
@@ -131,12 +132,12 @@ def test_scenario_builder_with_javascript_and_axe(live_server, browser):
     page.wait_for_selector("#product-1")  # swapped in by htmx, the first row kept
     assert page.input_value("#change_pct-0") == "-20"
     page.fill("#change_pct-1", "-300")
-    page.click("button[value=save]")
+    page.click("button.primary[value=save]")
     page.wait_for_selector("#e-interventions-1-change_pct")
     assert serious(Axe().run(page)) == []
     page.click("button[value=remove-1]")
     page.wait_for_selector("#product-1", state="detached")
-    page.click("button[value=save]")
+    page.click("button.primary[value=save]")
     page.wait_for_url("**/scenarios?saved=*")
     assert "Less electricity" in page.inner_text("main")
     context.close()
@@ -187,3 +188,39 @@ def test_an_open_page_recovers_after_the_web_process_restarts(shared_store, tmp_
         context.close()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=15)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_use_in_a_scenario_from_a_coefficient_by_keyboard(live_server, browser, javascript):
+    """From the coefficients that matter: the link opens the builder filled in, the focus on the change; typing
+    it and pressing Enter saves exactly that intervention."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto("/")
+    created = page.request.post("/api/v1/analyses", data={
+        "dataset": "small", "indicator": "co2", "perspective": "consumption", "by": "region",
+        "sensitivity": 5}).json()
+    deadline = time.monotonic() + 30
+    while (job := page.request.get(created["url"]).json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the analysis did not finish"
+        time.sleep(0.1)
+    cell = job["result"]["cells"][0]
+    page.goto(f"/analyses/{created['id']}")
+    page.get_by_role("link", name="Use in a scenario").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/scenarios?*")
+    expect(page.locator("#change_pct-0")).to_be_focused()  # (page.evaluate would hang without JavaScript)
+    assert [page.input_value(f"#{key}-0") for key in ("product", "origin", "consumer", "consumer_region")] == [
+        cell["origin"]["product"], cell["origin"]["region"], cell["consumer"]["product"], cell["consumer"]["region"]]
+    if javascript:  # axe runs as a script in the page
+        assert serious(Axe().run(page)) == []
+    page.keyboard.type("-20")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/scenarios?saved=*")
+    saved = page.locator(".saved li").first.inner_text()
+    assert re.search("(-|\u2212)20(\\.0)? %", saved), saved
+    assert "1 intervention on dataset small" in page.locator("#confirmation").inner_text()
+    context.close()

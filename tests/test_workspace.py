@@ -167,11 +167,11 @@ def test_scenario_builder_focus_and_the_confirmation_after_saving(live_server, b
     page = watched_page(browser, live_server.url)
     page.goto("/scenarios")
     assert page.get_attribute("header.site a:has-text('Scenarios')", "aria-current") == "page"
-    page.click("button[value=save]")  # no name: refused
+    page.click("button.primary[value=save]")  # no name: refused
     wait_for_js(page, "document.activeElement.classList.contains('error-summary')")
     page.fill("#s-name", "Less electricity")
     page.fill("#change_pct-0", "-20")
-    page.click("button[value=save]")
+    page.click("button.primary[value=save]")
     page.wait_for_url("**/scenarios?saved=*")
     wait_for_js(page, "document.activeElement.id === 'confirmation'")
     assert "Saved scenario “Less electricity”: 1 intervention on dataset" in page.inner_text("#confirmation")

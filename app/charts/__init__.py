@@ -3,6 +3,7 @@ otherwise; lines through the years and waterfalls of a change between two years.
 on screen, in the ink colour (fill="currentColor"); static/charts.css adapts fills to the dark theme and to
 forced colours."""
 
+from . import pathtree, tiers
 from .bars import bars
 from .lines import line_choice, lines
 from .svg import escape, format_value
@@ -10,4 +11,5 @@ from .treemap import treemap
 from .waterfall import waterfall
 from .worldmap import world_map
 
-__all__ = ["bars", "escape", "format_value", "line_choice", "lines", "treemap", "waterfall", "world_map"]
+__all__ = ["bars", "escape", "format_value", "line_choice", "lines", "pathtree", "tiers", "treemap", "waterfall",
+           "world_map"]

@@ -7,9 +7,9 @@ from .svg import FONT, document, escape, fits, format_value, share, text
 
 
 def bars(rows: list[dict], unit: str, total: float, title: str, ident: str = "chart",
-         standalone: bool = False) -> str:
+         standalone: bool = False, label_w: int = 260) -> str:
     """One bar per row, its name on the left and its value and share on the right."""
-    bar_h, label_w, width = 26, 260, 1000
+    bar_h, width = 26, 1000
     height = 16 + bar_h * len(rows)
     values = [r["value"] for r in rows] or [0.0]
     low, high = min(0.0, *values), max(0.0, *values)
