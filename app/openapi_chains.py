@@ -10,6 +10,11 @@ CELL = {"type": "object", "additionalProperties": False, "required": ["region", 
         "properties": {"region": {"type": "string"}, "product": {"type": "string"}},
         "description": "a cell of the tables by its leaf codes"}
 KINDS = ("layers", "paths", "sensitivity")
+SOLVER = {"type": "object", "additionalProperties": False, "required": ["method", "rank", "iterations", "seconds"],
+          "description": "scenarios only: how the changed system was solved; seconds for the whole analysis",
+          "properties": {"method": {"type": "string", "enum": ["woodbury", "gmres"]},
+                         "rank": {"type": "integer", "minimum": 0}, "iterations": {"type": "integer", "minimum": 0},
+                         "seconds": {"type": "number", "minimum": 0}}}
 FIELDS = {
     "layers": {"type": "integer", "minimum": 1, "maximum": MAX_TIERS,
                "description": "production layers: tier k = s A^k y for the first N tiers, and the remainder"},
@@ -28,22 +33,27 @@ FIELDS = {
 
 def with_chains(schema: dict) -> dict:
     """A query schema that also takes one supply-chain analysis: one kind, its own options only, one year,
-    no scenario and no normalisation."""
+    no normalisation (a scenario's interventions are taken: the analysis is then of the changed system)."""
     rules = [{"not": {"required": [a, b]}} for i, a in enumerate(KINDS) for b in KINDS[i + 1:]]
     rules += [{"not": {"required": [kind, when]}} for kind in KINDS for when in ("years", "decompose")]
     rules += [{"if": {"required": ["layers_by"]}, "then": {"required": ["layers"]}},
               {"if": {"anyOf": [{"required": ["depth"]}, {"required": ["threshold"]}]},
                "then": {"required": ["paths"]}},
               {"if": {"anyOf": [{"required": [kind]} for kind in KINDS]},
-               "then": {"properties": {"interventions": {"maxItems": 0}, "per": {"type": "null"}}}}]
+               "then": {"properties": {"per": {"type": "null"}}}}]
     return {**schema, "properties": {**schema["properties"], **FIELDS}, "allOf": [*schema.get("allOf", []), *rules]}
 
 
 def chain_result_schemas() -> list[dict]:
     """The results of layers, paths and sensitivity."""
-    common = {"unit": {"type": "string"}, "total": NUMBER,
+    common = {"unit": {"type": "string"},
+              "total": {**NUMBER, "description": "the selection's footprint F (under a scenario: the changed "
+                                                 "system's)"},
               "direct_left_out": {"type": "boolean", "description": "direct emissions of final demand have no "
-                                                                    "supply chain and are not in these figures"}}
+                                                                    "supply chain and are not in these figures"},
+              "baseline_total": {**NUMBER, "description": "scenarios only: the same selection's footprint "
+                                                          "without the interventions"},
+              "solver": SOLVER}
     row = {"type": "object", "additionalProperties": False, "required": ["code", "name", "level", "value"],
            "properties": {"code": {"type": "string"}, "name": {"type": "string"},
                           "level": {"type": "integer", "minimum": 0}, "value": NUMBER}}

@@ -18,6 +18,7 @@ from .conftest import engine_of
 from .test_flow_api import answered, result_schema
 
 BASE = {"dataset": "small", "indicator": "co2", "perspective": "consumption", "by": "region"}
+IV = {"product": "TOTAL", "origin": "TOTAL", "consumer": "FD", "consumer_region": "TOTAL", "change_pct": 5}
 
 
 def view_total(engine, data: dict) -> float:
@@ -80,9 +81,10 @@ def test_direct_emissions_are_left_out_and_said(fy_engine):  # noqa: F811
     ({"sensitivity": 0}, "sensitivity"), ({"depth": 3}, "depth"), ({"layers": 3, "depth": 3}, "depth"),
     ({"layers": 3, "paths": 3}, "paths"), ({"layers": 3, "years": [2011, 2012]}, "years"),
     ({"paths": 5, "per": "capita", "perspective": None, "by": "consumer-region"}, "per"),
-    ({"sensitivity": 5, "regions": ["TOTAL"], "interventions": [
-        {"product": "TOTAL", "origin": "TOTAL", "consumer": "FD", "consumer_region": "TOTAL", "change_pct": 5}]},
-     "interventions"),
+    ({"layers": 5, "per": "value-added", "perspective": None, "by": "origin-region",
+      "interventions": [{**IV, "change_pct": 5}]}, "per"),
+    ({"sensitivity": 5, "regions": ["TOTAL"], "interventions": [{**IV, "origin": "XX"}]}, "interventions[0].origin"),
+    ({"paths": 5, "interventions": [{**IV, "change_pct": -101}]}, "interventions[0].change_pct"),
 ])
 def test_bad_options_are_refused_naming_the_field(engine, extra, field):
     data = {k: v for k, v in {**BASE, **extra}.items() if v is not None}
@@ -144,6 +146,52 @@ def test_the_query_command_prints_each_kind(shared_app, engine):
     assert deep.exit_code == 1 and "--depth: depth must be a whole number from 0 to 12" in deep.output
     alone = runner.invoke(args=[*base, "--threshold", "0.01"])
     assert alone.exit_code == 1 and "--threshold" in alone.output
+
+
+def _scenario(small) -> list[dict]:
+    """A change of A (one product group of one region, to every industry of another) and of final demand."""
+    regions = small.regions.leaf_codes()
+    group = next(c for c, n in small.products.nodes.items() if n.level == 1)
+    return [{"product": group, "origin": regions[0], "consumer": "TOTAL", "consumer_region": regions[1],
+             "change_pct": -50},
+            {"product": "TOTAL", "origin": "TOTAL", "consumer": "FD", "consumer_region": regions[1], "change_pct": 20}]
+
+
+def _timeless(result: dict) -> dict:
+    return {**result, "solver": {k: v for k, v in result["solver"].items() if k != "seconds"}}
+
+
+def test_the_api_answers_each_kind_under_a_scenario(client, engine):
+    small = engine.dataset("small")
+    view = {**BASE, "regions": [small.regions.leaf_codes()[1]], "interventions": _scenario(small)}
+    scenario_total = view_total(engine, view)
+    baseline_total = view_total(engine, {k: v for k, v in view.items() if k != "interventions"})
+    assert abs(scenario_total - baseline_total) > 1e-3 * baseline_total  # the scenario changes the footprint
+    for extra in ({"layers": 5}, {"paths": 8, "depth": 4}, {"sensitivity": 6}):
+        job = answered(client, {**view, **extra})
+        assert job["query"]["interventions"] == view["interventions"] and set(extra) <= set(job["query"])
+        Draft202012Validator(result_schema(client)).validate(job["result"])
+        result = job["result"]
+        assert result["total"] == pytest.approx(scenario_total, rel=1e-9)
+        assert result["baseline_total"] == pytest.approx(baseline_total, rel=1e-12)
+        assert _timeless(result) == _timeless(answer_any(engine, parse_query({**view, **extra})).to_dict())
+
+
+def test_the_query_command_answers_under_a_scenario(shared_app, engine):
+    small = engine.dataset("small")
+    region = small.regions.leaf_codes()[1]
+    ivs = _scenario(small)
+    specs = [",".join(f"{'change' if k == 'change_pct' else k}={v}" for k, v in iv.items()) for iv in ivs]
+    args = ["query", "--dataset", "small", "--indicator", "co2", "--perspective", "consumption", "--by", "region",
+            "--regions", region, "--layers", "5", *[a for spec in specs for a in ("--intervention", spec)]]
+    runner = shared_app.test_cli_runner()
+    out = runner.invoke(args=[*args, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    want = answer_any(engine, parse_query({**BASE, "regions": [region], "interventions": ivs, "layers": 5})).to_dict()
+    assert _timeless(json.loads(out.stdout)) == _timeless(want)
+    assert want["total"] != pytest.approx(want["baseline_total"], rel=1e-3)
+    table = runner.invoke(args=args)
+    assert table.exit_code == 0 and "footprint" in table.stdout
 
 
 def test_a_flow_view_and_its_classic_form_trace_the_same_footprint(engine):

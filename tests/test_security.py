@@ -271,8 +271,11 @@ def hostile_api_bodies():
         add(f"paths with {extra}", {**VALID, **kind, **extra})
     for extra in [{"depth": 3}, {"threshold": 0.01}, {"layers_by": "origin-region"}, {"layers": 3, "paths": 3},
                   {"paths": 3, "sensitivity": 3}, {"layers": 3, "years": [2011, 2012]},
-                  {"paths": 3, "decompose": [2011, 2012]}, {"sensitivity": 3, "interventions": [IV]}]:
+                  {"paths": 3, "decompose": [2011, 2012]}, {"sensitivity": 3, "interventions": [{**IV, "origin": "x"}]},
+                  {"layers": 3, "interventions": [{**IV, "change_pct": -100.5}]}]:
         add(f"chain {sorted(extra)}", {**VALID, **extra})
+    add("chain per capita", {"dataset": "demo", "year": 2011, "indicator": "value_added", "by": "consumer-region",
+                             "per": "capita", "paths": 3, "interventions": [IV]})
     body = json.dumps(VALID).encode()
     for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
                   "application/xml", "", "application/json-patch", "text/json"):

@@ -5,11 +5,13 @@ checked, queued, answered).
 The selection is the view's: its consumer regions and final products give the final demand y, its origin
 regions and products the intensities s_o kept; the view's breakdown does not matter (the whole selection
 is one footprint F = s_o L y). Direct emissions of final demand have no supply chain: they are left out,
-and the result says so.
+and the result says so. With interventions (a scenario) the analysis is of the changed system A', Y',
+solved as the scenario's other views are, with the baseline's footprint beside it.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,7 +21,8 @@ from .errors import QueryError
 from .flows import FIELDS, FlowQuery, plain_flow, resolve_flows
 from .numbers import whole
 from .query import OfView, Query
-from .supply import BY, MAX_COUNT, MAX_DEPTH, MAX_TIERS, MAX_TOP, THRESHOLD, layers, paths, sensitivity
+from .scenario import ScenarioSystem
+from .supply import BY, MAX_COUNT, MAX_DEPTH, MAX_TIERS, MAX_TOP, THRESHOLD, footprint, layers, paths, sensitivity
 
 KINDS = ("layers", "paths", "sensitivity")
 DEFAULTS = {"layers": {"tiers": 10, "by": "origin-region"},
@@ -103,8 +106,8 @@ def chain_query(base, kind: str, options: dict) -> ChainQuery:
 
 
 def check_view(base) -> FlowQuery:
-    """The view's selection as a FlowQuery; a scenario or a normalisation is refused, naming it."""
-    return plain_flow(base, "supply chains are traced in")
+    """The view's selection as a FlowQuery, with its scenario if any; a normalisation is refused, naming it."""
+    return plain_flow(base, "supply chains are traced in", scenario=True)
 
 
 def resolve_chain(engine, query: ChainQuery):
@@ -136,35 +139,59 @@ def chain_options(kind: str, options: dict) -> None:
                              f"threshold must be a share of the footprint from {low:g} to {top:g}")
 
 
+def _unions(dataset, flow: FlowQuery) -> dict[str, np.ndarray]:
+    trees = {a: dataset.regions if "region" in a else dataset.products for a in FIELDS}
+    return {a: trees[a].union(getattr(flow, FIELDS[a])) for a in FIELDS}
+
+
 def _selection(dataset, flow: FlowQuery, year: int) -> tuple[np.ndarray, np.ndarray, bool]:
     """s_o (intensities kept at the origin cells) and y (the consumer regions' final demand for the final
     products), and whether the view would have held direct emissions of final demand."""
-    trees = {a: dataset.regions if "region" in a else dataset.products for a in FIELDS}
-    union = {a: trees[a].union(getattr(flow, FIELDS[a])) for a in FIELDS}
+    union = _unions(dataset, flow)
     origin = cells(dataset, union["origin-region"], union["origin-product"])
-    final = cells(dataset, np.arange(dataset.regions.size), union["final-product"])
     row = dataset.indicator_row[flow.indicator]
     s_o = np.asarray(dataset.array(year, "S")[row]) * origin
-    y = np.asarray(dataset.array(year, "Y"))[:, union["consumer-region"]].sum(axis=1) * final
     direct = flow.direct and dataset.has_array(year, "F_Y")
-    return s_o, y, direct
+    return s_o, _demand(dataset, flow, dataset.array(year, "Y")), direct
+
+
+def _demand(dataset, flow: FlowQuery, Y) -> np.ndarray:
+    """y of the selection from final demand Y (the dataset's, or a scenario's Y')."""
+    union = _unions(dataset, flow)
+    final = cells(dataset, np.arange(dataset.regions.size), union["final-product"])
+    return np.asarray(Y)[:, union["consumer-region"]].sum(axis=1) * final
 
 
 def answer_chain(engine, query: ChainQuery, progress=lambda _: None) -> ChainResult:
+    """The analysis of the selection's footprint; under a scenario, of the changed system's, with
+    "baseline_total" (the same selection's footprint without interventions) and "solver" beside it."""
     dataset, flow, (s_o, y, direct), query = resolve_chain(engine, query)
     year = flow.year
     settings = query.settings
+    scenario, extra = None, {}
+    if flow.interventions:
+        extra["baseline_total"] = footprint(dataset, year, s_o, y)
+        started = time.perf_counter()
+        scenario = ScenarioSystem(dataset, year, flow.interventions, progress)
+        y = _demand(dataset, flow, scenario.Y)
+        if not y.any():
+            raise QueryError("interventions", len(flow.interventions), "under the scenario the selection has no "
+                             "final demand left: there is no supply chain to trace")
     progress({"layers": "tracing the production layers", "paths": "searching the supply chains",
               "sensitivity": "weighing every coefficient"}[query.kind])
     if query.kind == "layers":
-        out = layers(dataset, year, s_o, y, settings["tiers"], settings["by"], progress=progress)
+        out = layers(dataset, year, s_o, y, settings["tiers"], settings["by"], progress=progress,
+                     scenario=scenario)
     elif query.kind == "paths":
         out = paths(dataset, year, s_o, y, settings["count"], settings["depth"], settings["threshold"],
-                    progress=progress)
+                    progress=progress, scenario=scenario)
     else:
-        out = sensitivity(dataset, year, s_o, y, settings["top"])
+        out = sensitivity(dataset, year, s_o, y, settings["top"], scenario=scenario)
+    if scenario is not None:
+        extra["solver"] = {"method": scenario.method, "rank": scenario.rank, "iterations": scenario.iterations,
+                           "seconds": round(time.perf_counter() - started, 4)}
     unit = dataset.indicators[dataset.indicator_row[flow.indicator]]["unit"]
-    return ChainResult(query, {"unit": unit, **out, "direct_left_out": direct})
+    return ChainResult(query, {"unit": unit, **out, "direct_left_out": direct, **extra})
 
 
 @dataclass

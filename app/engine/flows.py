@@ -130,10 +130,10 @@ def flow_query(query: Query, direct: bool = False) -> FlowQuery:
     return FlowQuery(by=(by,), origin_products=query.products, origin_regions=query.regions, **common)
 
 
-def plain_flow(base, doing: str) -> FlowQuery:
+def plain_flow(base, doing: str, scenario: bool = False) -> FlowQuery:
     """A view as a FlowQuery for an analysis of the data as they are (doing: "a decomposition explains");
-    a scenario or a normalisation is refused, naming it."""
-    if base.interventions:
+    a normalisation is refused, naming it, and so is a scenario unless the analysis takes one (scenario)."""
+    if base.interventions and not scenario:
         raise QueryError("interventions", len(base.interventions), f"{doing} the data as they are: run it "
                          "without a scenario")
     flow = flow_query(base, direct=base.direct) if isinstance(base, Query) else base

@@ -46,7 +46,8 @@ class ScenarioSystem:
         self.L = dataset.array(year, "L")
         self.LT = dataset.array(year, "LT") if dataset.has_array(year, "LT") else None
         self.n = self.A_op.shape[0]
-        self._columns: dict[bytes, np.ndarray] = {}
+        self._columns: dict[bytes, np.ndarray] = {}  # columns of L (rows of L^T) by their positions
+        self._rows: dict[bytes, np.ndarray] = {}  # rows of L by their positions
         on_a = [(cell_indices(dataset, iv.origin, iv.product), cell_indices(dataset, iv.consumer_region, iv.consumer),
                  iv.factor)
                 for iv in interventions if iv.consumer != FINAL_DEMAND]
@@ -89,19 +90,35 @@ class ScenarioSystem:
         return np.asarray(self.A_op[:, cols])[rows]
 
     # --- pieces of L -------------------------------------------------------------------------
-    def _l_rows(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self.L[rows])
+    @staticmethod
+    def _gathered(cache: dict, matrix, rows: np.ndarray) -> np.ndarray:
+        """matrix[rows], read once: the same rows serve the validity check and the view."""
+        key = rows.tobytes()
+        if key not in cache:
+            cache[key] = np.asarray(matrix[rows])
+        return cache[key]
+
+    def _l_block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """L[rows][:, cols], from the smaller side: L's columns (cached) or its rows."""
+        if len(cols) <= len(rows):
+            return self._l_columns(cols)[rows]
+        return np.asarray(self.L[rows])[:, cols]
+
+    def _times_l(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """values @ L[rows]: those rows gathered (once) when few, else one pass over L, so that a change of
+        many columns never copies most of L into memory."""
+        if len(rows) <= self.n // 8:
+            return values @ self._gathered(self._rows, self.L, rows)
+        full = np.zeros(self.n)
+        full[rows] = values
+        return full @ self.L
 
     def _l_times(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
         """L[:, rows] @ values, from L's transpose when few columns are needed."""
         if len(rows) == 0:
             return np.zeros(self.n)
         if self.LT is not None and len(rows) <= self.n // 8:
-            # the same columns serve the validity check and the view: read them once
-            key = rows.tobytes()
-            if key not in self._columns:
-                self._columns[key] = np.asarray(self.LT[rows])
-            return values @ self._columns[key]
+            return values @ self._gathered(self._columns, self.LT, rows)
         full = np.zeros(self.n)
         full[rows] = values
         return self.L @ full
@@ -119,6 +136,22 @@ class ScenarioSystem:
             out[self.C] = m[self.R] @ self.D
         return out
 
+    def changed_times(self, v: np.ndarray) -> np.ndarray:
+        """A' v = A v + dA v: the stored A's product and the change's, no copy of A."""
+        return np.asarray(self.A_op @ v) + self._da_times(v)
+
+    def changed_rows(self) -> scipy.sparse.csr_matrix:
+        """Rows R of A' = A + dA (len(R) x n, CSR without stored zeros): the only rows the scenario changes,
+        so that a reader of A' row by row takes these and the stored A's others."""
+        n_rows, n_cols = len(self.R), len(self.C)
+        base = self.A_op[self.R] if scipy.sparse.issparse(self.A_op) else np.asarray(self.A_op[self.R])
+        change = scipy.sparse.csr_matrix((self.D.ravel(), (np.repeat(np.arange(n_rows), n_cols),
+                                                           np.tile(self.C, n_rows))), shape=(n_rows, self.n))
+        rows = scipy.sparse.csr_matrix(scipy.sparse.csr_matrix(base) + change)
+        rows.eliminate_zeros()
+        rows.sort_indices()
+        return rows
+
     def output_residual(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """max |y - (I - A') x| / max |y|."""
         r = y - (x - self.A_op @ x - self._da_times(x))
@@ -132,8 +165,7 @@ class ScenarioSystem:
     # --- Woodbury ----------------------------------------------------------------------------
     def _factor(self) -> None:
         self.progress(f"Woodbury update of rank {self.rank}")
-        self.L_C = self._l_rows(self.C)           # rows C of L
-        L_CR = self.L_C[:, self.R]
+        L_CR = self._l_block(self.C, self.R)
         self.col_form = len(self.C) <= len(self.R)
         k = len(self.C) if self.col_form else len(self.R)
         K = np.eye(k) - (L_CR @ self.D if self.col_form else self.D @ L_CR)
@@ -160,9 +192,9 @@ class ScenarioSystem:
             return m0
         if self.col_form:
             w = scipy.linalg.lu_solve(self.K, m0[self.R] @ self.D, trans=1)
-            return m0 + w @ self.L_C
+            return m0 + self._times_l(self.C, w)
         w = scipy.linalg.lu_solve(self.K, m0[self.R], trans=1)
-        return m0 + (w @ self.D) @ self.L_C
+        return m0 + self._times_l(self.C, w @ self.D)
 
     # --- GMRES with L as right preconditioner -------------------------------------------------
     def _gmres(self, matvec, b: np.ndarray, what: str) -> np.ndarray:
@@ -234,10 +266,7 @@ class ScenarioSystem:
         """L[:, rows] (n x len(rows)), from L's transpose where stored."""
         if self.LT is None:
             return np.asarray(self.L[:, rows])
-        key = rows.tobytes()
-        if key not in self._columns:
-            self._columns[key] = np.asarray(self.LT[rows])
-        return self._columns[key].T
+        return self._gathered(self._columns, self.LT, rows).T
 
     def multipliers(self, s: np.ndarray, m: np.ndarray) -> np.ndarray:
         """m' = s (I - A')^-1, from the baseline multipliers m = s L, refined likewise."""

@@ -7,17 +7,18 @@ products); cells are region-major (region * products + product). A is read as th
 bound per row; L only through y (L y) or s_o (s_o L). No CSC copy of A is built: the path search needs
 the columns of the few coefficients strong enough to lie on a path it can keep, gathered per query.
 Direct emissions of final demand have no supply chain and are not part of F here.
+
+Under a scenario (a ScenarioSystem: A' = A + dA on a block, Y') every analysis is the changed system's:
+y' is the caller's, m' = s L' and L' y' are solved from the baseline's products, and A' is read as A with
+only its changed rows materialised (coefficients.py).
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-
 import numpy as np
-import scipy.sparse
 
 from . import paths as search
+from .coefficients import Coefficients
 from .errors import QueryError
 from .flowmath import FULL_SHARE, left, right
 
@@ -80,58 +81,31 @@ def _stored_multipliers(dataset, year: int, s: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def multipliers(dataset, year: int, s: np.ndarray) -> np.ndarray:
-    """m = s L: M's row, or rows of L gathered where s is not zero (one pass over L when most are)."""
+def multipliers(dataset, year: int, s: np.ndarray, scenario=None) -> np.ndarray:
+    """m = s L: M's row, or rows of L gathered where s is not zero (one pass over L when most are); under
+    a scenario m' = s L', solved from m."""
     m = _stored_multipliers(dataset, year, s)
-    return m if m is not None else left(dataset, year, s[:, None])[0]
+    m = m if m is not None else left(dataset, year, s[:, None])[0]
+    return m if scenario is None else scenario.multipliers(s, m)
 
 
-def outputs(dataset, year: int, y: np.ndarray) -> np.ndarray:
-    """L y: columns of L gathered where y is not zero (one pass over L when most are)."""
-    return right(dataset, year, y[:, None])[:, 0]
+def outputs(dataset, year: int, y: np.ndarray, scenario=None) -> np.ndarray:
+    """L y: columns of L gathered where y is not zero (one pass over L when most are); under a scenario
+    L' y, solved from L y (Woodbury) or by GMRES."""
+    if scenario is None:
+        return right(dataset, year, y[:, None])[:, 0]
+    return scenario.output(y, ly=outputs(dataset, year, y) if scenario.method == "woodbury" else None)
 
 
-def _negative(A) -> bool:
-    """Whether A holds a coefficient below zero: one pass over its values, once per process and year."""
-    cached = _NEGATIVE.get(id(A))
-    if cached is None or cached[0]() is not A:
-        values = A.data if scipy.sparse.issparse(A) else A
-        cached = (weakref.ref(A), bool(len(values)) and bool(np.min(values) < 0))
-        with _NEGATIVE_LOCK:
-            for key in [k for k, (ref, _) in _NEGATIVE.items() if ref() is None]:
-                del _NEGATIVE[key]
-            _NEGATIVE[id(A)] = cached
-    return cached[1]
-
-
-_NEGATIVE: dict[int, tuple[weakref.ref, bool]] = {}  # id of A -> (A, whether it has a negative)
-_NEGATIVE_LOCK = threading.Lock()
-
-
-def _rows(A):
-    """row i -> (columns, values) of A's non-zeros in it: slices of CSR, or the row of a dense A. Row by
-    row, since a gather of many rows at once spends more on fresh memory than on the numbers."""
-    if scipy.sparse.issparse(A):
-        indptr, indices, data = A.indptr.tolist(), A.indices, A.data
-        return lambda i: (indices[indptr[i]:indptr[i + 1]], data[indptr[i]:indptr[i + 1]])
-
-    def dense(i):
-        row = np.asarray(A[i])
-        cols = np.flatnonzero(row)
-        return cols, row[cols]
-    return dense
-
-
-def row_bounds(A, w: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A's rows in descending order of |w_i| (A |v|)_i, and those bounds: for A >= 0 no entry w_i A_ij v_j
-    of a row is larger in size. With a negative coefficient in A there is no such bound: every row, in
-    order, with an infinite bound."""
-    n = A.shape[0]
-    if _negative(A):
-        return np.arange(n), np.full(n, np.inf)
-    bound = np.abs(w) * np.asarray(A @ np.abs(v))
-    order = np.flatnonzero(bound > 0)
-    return order[np.argsort(-bound[order], kind="stable")], bound
+def footprint(dataset, year: int, s: np.ndarray, y: np.ndarray, scenario=None) -> float:
+    """F = s L y (s L' y under a scenario) from the cheaper side: M's row, L's rows where s is not zero, or
+    its columns where y is not zero."""
+    m = _stored_multipliers(dataset, year, s)
+    if m is None and _rows_cost(s) <= _rows_cost(y):
+        m = left(dataset, year, s[:, None])[0]
+    if m is None:
+        return float(s @ outputs(dataset, year, y, scenario))
+    return float((m if scenario is None else scenario.multipliers(s, m)) @ y)
 
 
 def _named_rows(values: np.ndarray, tree, top: int, other_name: str) -> list[dict]:
@@ -150,23 +124,18 @@ def _named_rows(values: np.ndarray, tree, top: int, other_name: str) -> list[dic
 
 
 def layers(dataset, year: int, s_o, y, tiers: int, by: str, top: int = 10, ly=None,
-           progress=lambda _: None) -> dict:
+           progress=lambda _: None, scenario=None) -> dict:
     """Tier k = s_o A^k y for k < tiers (0: the final producers' own impacts), each by origin region or
-    product, and the remainder F - sum of tiers (the deeper tiers together). ly: L y when the caller has it."""
+    product, and the remainder F - sum of tiers (the deeper tiers together). ly: L y when the caller has it.
+    Under a scenario (a ScenarioSystem; y is then its y') the changed system's: s_o A'^k y' and F'."""
     tiers = _whole("tiers", tiers, 1, MAX_TIERS)
     top = _whole("top", top, 1, MAX_TOP)
     if by not in BY:
         raise QueryError("by", by, f"by must be one of {', '.join(BY)}")
     s, y = _vectors(dataset, s_o, y)
-    if ly is not None:
-        total = s @ np.asarray(ly, dtype=np.float64)
-    else:
-        m = _stored_multipliers(dataset, year, s)
-        if m is None and _rows_cost(s) <= _rows_cost(y):
-            m = left(dataset, year, s[:, None])[0]
-        total = m @ y if m is not None else s @ outputs(dataset, year, y)
-    total = _footprint(total)
-    A = dataset.technical_coefficients(year)
+    total = _footprint(s @ np.asarray(ly, dtype=np.float64) if ly is not None
+                       else footprint(dataset, year, s, y, scenario))
+    A = Coefficients(dataset.technical_coefficients(year), scenario)
     shape = (dataset.regions.size, dataset.products.size)
     tree, axis, other = ((dataset.regions, 1, "Other regions") if by == "origin-region"
                          else (dataset.products, 0, "Other products"))
@@ -174,7 +143,7 @@ def layers(dataset, year: int, s_o, y, tiers: int, by: str, top: int = 10, ly=No
     for k in range(tiers):
         progress(f"tier {k} of {tiers - 1}")
         if k:
-            v = np.asarray(A @ v)
+            v = A.times(v)
         cells = s * v
         value = float(cells.sum())
         summed += value
@@ -190,11 +159,11 @@ def _namer(dataset):
     return lambda k: {"region": regions[k // n_products], "product": products[k % n_products]}
 
 
-def _strong_edges(A, order, bound, m: np.ndarray, ly: np.ndarray, floor: float):
+def _strong_edges(A: Coefficients, order, bound, m: np.ndarray, ly: np.ndarray, floor: float):
     """The coefficients A_ij with m_i A_ij (L y)_j at least the floor: for s, A >= 0 no path through any
     other coefficient is worth as much (its flow into j is at most (L y)_j, its value at most m_i times
     the flow into i). Only rows whose bound reaches the floor are read."""
-    row, widen = _rows(A), 1 + search.SLACK
+    row, widen = A.row, 1 + search.SLACK
     kept = []
     for i in order[:int(np.count_nonzero(bound[order] * widen >= floor))].tolist():
         cols, a = row(i)
@@ -206,27 +175,28 @@ def _strong_edges(A, order, bound, m: np.ndarray, ly: np.ndarray, floor: float):
 
 
 def paths(dataset, year: int, s_o, y, count: int = 100, depth: int = 8, threshold: float = 1e-4,
-          node_limit: int = 2_000_000, ly=None, progress=lambda _: None) -> dict:
+          node_limit: int = 2_000_000, ly=None, progress=lambda _: None, scenario=None) -> dict:
     """The count largest paths s_{i_t} A_{i_t i_(t-1)} ... A_{i_1 i_0} y_{i_0} worth at least threshold x F,
     up to depth stages above the final producer, by a best-first search (see paths.search). Exact (the
     same list as an enumeration of every path) when s_o and A have no negative entries; "exact" says
-    whether they had none. Final demand below zero starts no path (such chains are worth less than zero)."""
+    whether they had none. Final demand below zero starts no path (such chains are worth less than zero).
+    Under a scenario (y is then its y') the paths run over A', bounded by m' = s L' and L' y'."""
     count = _whole("count", count, 1, MAX_COUNT)
     depth = _whole("depth", depth, 0, MAX_DEPTH)
     threshold = _threshold(threshold)
     node_limit = _whole("node_limit", node_limit, 1, MAX_NODES)
     s, y = _vectors(dataset, s_o, y)
-    m = multipliers(dataset, year, s)
+    m = multipliers(dataset, year, s, scenario)
     total = _footprint(m @ y)
     if total < 0:
         raise QueryError("selection", total, "the footprint of the selection is below zero: paths rank chains "
                          "by their positive value")
     positive = np.maximum(y, 0.0)
     if ly is None or (y < 0).any():
-        ly = outputs(dataset, year, positive)  # no path carries more than L y+ into a cell
+        ly = outputs(dataset, year, positive, scenario)  # no path carries more than L y+ into a cell
     ly = np.asarray(ly, dtype=np.float64)
-    A = dataset.technical_coefficients(year)
-    order, bound = row_bounds(A, m, ly)
+    A = Coefficients(dataset.technical_coefficients(year), scenario)
+    order, bound = A.row_bounds(m, ly)
     # Rounds from a high floor down: a round that finds count paths worth at least its floor is exact
     # (every path worth as much as the count-th is found with the coefficients above that floor); the
     # last floor, threshold x F or the count-th largest value of a path of stage 0 alone, is always safe.
@@ -246,7 +216,7 @@ def paths(dataset, year: int, s_o, y, count: int = 100, depth: int = 8, threshol
     out = [{"value": value, "share": value / total, "upstream": float(m[cells[-1]] * q),
             "stages": [cell(k) for k in cells]} for value, cells, q in found]
     return {"total": total, "coverage": sum(p["value"] for p in out) / total, "expanded": expanded,
-            "stopped_by_limit": stopped, "exact": not _negative(A) and bool((s >= 0).all()), "paths": out}
+            "stopped_by_limit": stopped, "exact": not A.negative and bool((s >= 0).all()), "paths": out}
 
 
 def _top_order(size: np.ndarray, *keys: np.ndarray) -> np.ndarray:
@@ -254,11 +224,11 @@ def _top_order(size: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     return np.lexsort(tuple(reversed(keys)) + (-size,))
 
 
-def _top_cells(A, m: np.ndarray, ly: np.ndarray, top: int):
+def _top_cells(A: Coefficients, m: np.ndarray, ly: np.ndarray, top: int):
     """The top non-zero e_ij = A_ij m_i (L y)_j by size, ties by (i, j): (rows, columns, e). Rows are read
     in the order of their bound until it falls below the top-th size found."""
-    order, bound = row_bounds(A, m, ly)
-    row, widen = _rows(A), 1 + search.SLACK
+    order, bound = A.row_bounds(m, ly)
+    row, widen = A.row, 1 + search.SLACK
     kept = [(np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0))]
 
     def reduce() -> float:
@@ -283,15 +253,16 @@ def _top_cells(A, m: np.ndarray, ly: np.ndarray, top: int):
     return kept[0]
 
 
-def sensitivity(dataset, year: int, s_o, y, top: int = 50, ly=None) -> dict:
+def sensitivity(dataset, year: int, s_o, y, top: int = 50, ly=None, scenario=None) -> dict:
     """Elasticities of F: to each non-zero A_ij, A_ij m_i (L y)_j / F, and to each intensity s_i of s_o,
-    s_i (L y)_i / F; the top ones by size (ties by position). Origin i supplies consumer j."""
+    s_i (L y)_i / F; the top ones by size (ties by position). Origin i supplies consumer j. Under a
+    scenario (y is then its y') those of F' = s L' y', with A', m' = s L' and L' y'."""
     top = _whole("top", top, 1, MAX_TOP)
     s, y = _vectors(dataset, s_o, y)
-    ly = outputs(dataset, year, y) if ly is None else np.asarray(ly, dtype=np.float64)
+    ly = outputs(dataset, year, y, scenario) if ly is None else np.asarray(ly, dtype=np.float64)
     total = _footprint(s @ ly)
-    m = multipliers(dataset, year, s)
-    A = dataset.technical_coefficients(year)
+    m = multipliers(dataset, year, s, scenario)
+    A = Coefficients(dataset.technical_coefficients(year), scenario)
     rows, cols, e = _top_cells(A, m, ly, top)
     cell = _namer(dataset)
     cells = [{"origin": cell(i), "consumer": cell(j), "elasticity": float(v / total)}
