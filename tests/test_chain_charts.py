@@ -198,7 +198,7 @@ def test_paths_offer_each_link_for_a_scenario(shared_app):
     assert deep, "the test data has paths through suppliers"
     assert html.count('<details class="path-links">') == len(deep)
     first = deep[0]["stages"]
-    hrefs = re.findall(r'<a href="(/scenarios\?[^"]+)">', html)
+    hrefs = re.findall(r'<a href="(/scenarios\?[^"]+product=[^"]+)">', html)
     wanted = {"product": first[1]["product"], "origin": first[1]["region"], "consumer": first[0]["product"],
               "consumer_region": first[0]["region"]}
     parsed = [{k: v[0] for k, v in parse_qs(urlsplit(h.replace("&amp;", "&")).query).items() if k != "dataset"}
@@ -222,3 +222,29 @@ def test_a_link_naming_no_such_node_is_refused_naming_the_field(client, args, fi
              "consumer": "The product of the buying industries", "consumer_region": "The buyers' region"}[field]
     assert re.search(f"{words.replace(chr(39), '&#39;')} &#39;.*&#39; is not a (product|region) of small", text)
     assert "<b>" not in text.split("<main", 1)[1]
+
+
+def test_a_supply_chain_runs_under_a_scenario_from_its_own_page(shared_app):
+    """The loop a user makes: a coefficient into a scenario, then the same analysis under it, the baseline
+    beside it; on the analysis's own page the forms post plainly and land on the new analysis."""
+    client = shared_app.test_client()
+    client.get("/")
+    job_id, result = answered(client, {"paths": 20, "depth": 4})
+    page = client.get(f"/analyses/{job_id}").get_data(as_text=True)
+    assert 'data-hx-post' not in page.split('class="apply"', 1)[1].split(">", 1)[0]
+    cell = next(p for p in result["paths"] if len(p["stages"]) > 1)["stages"]
+    form = {"dataset": "small", "name": "Halve a link", "count": "1", "action": "save", "change_pct-0": "-50",
+            "product-0": cell[1]["product"], "origin-0": cell[1]["region"], "consumer-0": cell[0]["product"],
+            "consumer_region-0": cell[0]["region"]}
+    assert client.post("/scenarios/builder", data=form).status_code == 303
+    scenario_id = re.search(r'<option value="([0-9a-f]{32})">Halve a link', page := client.get(
+        f"/analyses/{job_id}").get_data(as_text=True)).group(1)
+    response = client.post(f"/analyses/{job_id}/scenario", data={"scenario_id": scenario_id})
+    assert response.status_code == 303
+    new_id = response.headers["Location"].rsplit("/", 1)[1]
+    changed = client.get(f"/api/v1/analyses/{new_id}").get_json()["result"]
+    assert changed["baseline_total"] == pytest.approx(result["total"], rel=1e-12)
+    assert changed["total"] < result["total"]  # halving a non-negative coefficient lowers the footprint
+    html = client.get(f"/analyses/{new_id}").get_data(as_text=True)
+    assert "under the scenario" in html and "Under a scenario of 1 intervention" in html
+    assert f"{changed['baseline_total']:,.0f}" in html or f"{changed['baseline_total']:.4g}" in html
