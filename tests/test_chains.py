@@ -191,7 +191,10 @@ def test_the_query_command_answers_under_a_scenario(shared_app, engine):
     assert _timeless(json.loads(out.stdout)) == _timeless(want)
     assert want["total"] != pytest.approx(want["baseline_total"], rel=1e-3)
     table = runner.invoke(args=args)
-    assert table.exit_code == 0 and "footprint" in table.stdout
+    assert table.exit_code == 0
+    change = (want["total"] - want["baseline_total"]) / want["baseline_total"]
+    assert (f"footprint {want['total']:.6g} kg under the scenario (baseline {want['baseline_total']:.6g} kg, "
+            f"{change:+.2%})") in table.stdout
 
 
 def test_a_flow_view_and_its_classic_form_trace_the_same_footprint(engine):

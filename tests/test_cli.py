@@ -150,10 +150,12 @@ def test_bench_prints_one_json_object_with_every_view(cli):
     for key in ("series", "od_series", "decomposition"):
         assert report[key]["years"] == [2011, 2012] and 0 < report[key]["median_ms"] <= report[key]["p95_ms"]
     assert report["od_series"]["over_one_year"] > 0
-    # supply chains, each over three selections twice
-    for key in ("layers", "paths", "sensitivity"):
+    # supply chains, each over three selections twice, in the data and under a scenario of five interventions
+    for key in ("layers", "paths", "sensitivity", "layers_scenario", "paths_scenario", "sensitivity_scenario"):
         assert 0 < report[key]["median_ms"] <= report[key]["max_ms"] and report[key]["queries"] == 6
-    assert report["paths"]["expanded_max"] > 0
+    assert report["paths"]["expanded_max"] > 0 and report["paths_scenario"]["expanded_max"] > 0
+    memory = report["supply_chains_rss_anon_mb"]
+    assert 0 < memory["before"] <= memory["peak"] < 2000
 
 
 def test_bench_skips_what_needs_two_years_on_a_one_year_dataset(cli):

@@ -16,6 +16,10 @@ def format_chain(kind: str, result: dict, fmt: str) -> str:
         return csv_table(header, lines).rstrip("\n")
     unit, total = result["unit"], result["total"]
     text = [f"footprint {total:.6g} {unit}"]
+    if "baseline_total" in result:  # under a scenario
+        base = result["baseline_total"]
+        change = f", {(total - base) / base:+.2%}" if base else ""
+        text[0] += f" under the scenario (baseline {base:.6g} {unit}{change})"
     if kind == "layers":
         for layer in result["layers"]:
             text.append(f"tier {layer['tier']:>2}: {layer['value']:>14.6g} {unit} ({layer['value'] / total:.1%})")
