@@ -180,7 +180,7 @@ def dataset(name: str):
         fail(404, f"no dataset named {name!r}", "name")
     return jsonify({"name": d.name, "years": d.years, "regions": d.regions.public(), "products": d.products.public(),
                     "indicators": [{"code": i["code"], "name": i["name"], "unit": i["unit"], "parent": i["parent"]}
-                                   for i in d.indicators]})
+                                   for i in d.indicators], "provenance": d.provenance()})
 
 
 def _owned(job_id: str) -> Job:

@@ -9,6 +9,7 @@ from .engine.interventions import FINAL_DEMAND, MAX_CHANGE_PCT, MAX_INTERVENTION
 from .engine.query import BREAKDOWNS, MAX_NODES, PERSPECTIVES
 from .models import PUBLIC_ID_PATTERN, STATUSES
 from .openapi_chains import chain_result_schemas, with_chains
+from .openapi_datasets import dataset_schemas
 from .openapi_flows import AXIS, flow_query_schema, flow_result_schema
 from .openapi_flows import EXAMPLES as FLOW_EXAMPLES
 from .openapi_time import over_time, time_result_schemas
@@ -152,24 +153,7 @@ def openapi_document() -> dict:
                              "status": {"type": "string", "enum": list(STATUSES)},
                              "url": {"type": "string", "format": "uri-reference",
                                      "description": "where to follow it: GET /api/v1/analyses/{id}"}}}
-    datasets = {"type": "array", "items": {
-        "type": "object", "additionalProperties": False, "required": ["name", "years", "regions", "products"],
-        "properties": {"name": DATASET_NAME, "years": {"type": "array", "items": {"type": "integer"}},
-                       "regions": {"type": "integer", "minimum": 1, "description": "number of regions (leaves)"},
-                       "products": {"type": "integer", "minimum": 1,
-                                    "description": "number of products (leaves)"}}}}
-    dataset = {
-        "type": "object", "additionalProperties": False,
-        "required": ["name", "years", "regions", "products", "indicators"],
-        "properties": {
-            "name": DATASET_NAME, "years": {"type": "array", "items": {"type": "integer"}},
-            "products": {"type": "array", "items": node, "description": "the product tree, depth first"},
-            "regions": {"type": "array", "items": node, "description": "the region tree, depth first"},
-            "indicators": {"type": "array", "items": {
-                "type": "object", "additionalProperties": False, "required": ["code", "name", "unit", "parent"],
-                "properties": {"code": CODE, "name": {"type": "string"}, "unit": {"type": "string"},
-                               "parent": {"type": ["string", "null"],
-                                          "description": "the indicator this one is part of"}}}}}}
+    datasets, dataset = dataset_schemas(node, DATASET_NAME, CODE)
     id_param = [{"name": "id", "in": "path", "required": True, "schema": PUBLIC_ID}]
     return {
         "openapi": "3.1.0",

@@ -86,8 +86,12 @@ def test_data_list_json_has_exactly_the_documented_keys(cli, shared_store):
 
 def test_data_show_json(cli):
     data = json.loads(cli.invoke(args=["data", "show", "small", "--format", "json"]).stdout)
-    assert set(data) == {"years", "products", "regions", "indicators", "bytes"}
+    assert set(data) == {"years", "products", "regions", "indicators", "bytes", "provenance"}
     assert data["years"] == [2011, 2012]
+    # a synthetic set has no database behind it: its description, no format or licence, each year's compile time
+    source = data["provenance"]
+    assert source["database"].startswith("synthetic") and (source["format"], source["licence"]) == ("", "")
+    assert set(source["years"]) == {"2011", "2012"} and all(y["imported"][:2] == "20" for y in source["years"].values())
     assert data["products"][0] == {"code": "TOTAL", "name": "Total", "level": 0, "parent": None}
     assert {"code": "p01.a", "name": "Paddy rice", "level": 3, "parent": "p01"} in data["products"]
     assert {"code": "JP", "name": "Japan", "level": 2, "parent": "Asia"} in data["regions"]

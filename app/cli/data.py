@@ -92,15 +92,18 @@ def data_synth(name, years_text, regions, products, seed, density):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--name", required=True)
 @click.option("--years", "years_text", help="Comma-separated, one per path, when the names do not tell.")
-def data_import(paths, name, years_text):
-    """Import EXIOBASE 3 archives (zip or folder, pxp or ixi) or pymrio folders, one year each."""
+@click.option("--format", "fmt", help="The database, where the files do not tell: "
+              "exiobase3 or pymrio (a folder saved by pymrio).")
+def data_import(paths, name, years_text, fmt):
+    """Import MRIO files through pymrio's parsers, one year each: EXIOBASE 3 archives (zip or folder, pxp or
+    ixi) or folders saved by pymrio."""
     from ..engine.sources import import_source
     from ..engine.store import check_name
 
     started = time.perf_counter()
     try:
         check_name(name)
-        source = import_source(list(paths), _years(years_text) if years_text else None)
+        source = import_source(list(paths), _years(years_text) if years_text else None, fmt)
         dataset = engine().store.write(name, source, log=log)
     except EngineError as exc:
         fail(exc)
@@ -166,11 +169,18 @@ def data_show(name, fmt):
         "indicators": [{"code": i["code"], "name": i["name"], "unit": i["unit"], "parent": i["parent"]}
                        for i in dataset.indicators],
         "bytes": {str(year): dataset.array_bytes(year) for year in dataset.years},
+        "provenance": dataset.provenance(),
     }
     if fmt == "json":
         click.echo(json.dumps(shown, indent=1))
         return
+    source = shown["provenance"]
+    click.echo(f"database: {source['database']}" + (f" (format {source['format']})" if source["format"] else ""))
+    click.echo(f"licence: {source['licence'] or 'not known: check the release of the files'}")
     click.echo(f"years: {', '.join(map(str, dataset.years))}")
+    for year, known in source["years"].items():
+        click.echo(f"  {year}: imported {known['imported']}" + (f", version {known['version']}" if known["version"]
+                                                                else "") + f" from {known['origin']}")
     for tree in ("products", "regions"):
         click.echo(f"{tree}:")
         for node in shown[tree]:

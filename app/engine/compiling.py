@@ -43,6 +43,9 @@ class Source:
     years: list[tuple[int, Callable[[], SourceYear]]]
     description: str = ""
     population: dict[int, list[float]] | None = None  # persons per region (in order), by year
+    # the database it came from: {"format", "database", "licence", "versions": {year: version}} (filled
+    # in as the years are read); None for a synthetic or demo set
+    provenance: dict | None = None
 
 
 def check_source(source: Source) -> None:

@@ -166,6 +166,18 @@ class Dataset:
         """Bytes on disk of each year's arrays, by year."""
         return {str(year): sum(self.array_bytes(year).values()) for year in self.years}
 
+    def provenance(self) -> dict:
+        """Where the data came from: the database (or the description of a synthetic or demo set), its
+        licence as known, and per year the version its files state, when it was imported and from which file."""
+        known = self.manifest.get("provenance", {})
+        versions = known.get("versions", {})
+        return {"database": known.get("database") or self.manifest.get("description", ""),
+                "format": known.get("format", ""), "licence": known.get("licence", ""),
+                "years": {year: {"version": versions.get(year, ""),
+                                 "imported": meta.get("imported", self.manifest.get("created", "")),
+                                 "origin": meta.get("origin", "")}
+                          for year, meta in sorted(self.manifest["years"].items())}}
+
     def summary(self) -> dict:
         return {
             "name": self.name,

@@ -209,7 +209,7 @@ def _parameters(raw: bytes, where: str) -> dict:
     return data
 
 
-def _find_system(path: Path) -> tuple[Path, str | None]:
+def find_system(path: Path) -> tuple[Path, str | None]:
     """(path, file_parameters.json inside the zip) of the one IOSystem at path."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
@@ -239,7 +239,7 @@ def read_mrio(path: Path):
     """An EXIOBASE 3 archive or folder, or a folder saved by pymrio, read with pymrio."""
     import pymrio
 
-    location, para_in_zip = _find_system(path)
+    location, para_in_zip = find_system(path)
     subset = list(NEEDED)
     if para_in_zip is not None:
         with zipfile.ZipFile(location) as archive:
@@ -279,8 +279,11 @@ def year_of(path: Path) -> int:
     return int(found[0])
 
 
-def import_source(paths: list[Path], years: list[int] | None = None) -> Source:
-    """EXIOBASE 3 archives or pymrio folders, one year each, as one Source read lazily year by year."""
+def import_source(paths: list[Path], years: list[int] | None = None, fmt: str | None = None) -> Source:
+    """MRIO files of any known database (formats/), one year each, as one Source read lazily year by year:
+    the format named, or detected from each path; the years given, or read from the names."""
+    from . import formats
+
     if not paths:
         raise DatasetError("paths", [], "give at least one archive or folder")
     for path in paths:
@@ -292,10 +295,28 @@ def import_source(paths: list[Path], years: list[int] | None = None) -> Source:
         raise DatasetError("years", years, f"{len(years)} years for {len(paths)} paths")
     if len(set(years)) != len(years):
         raise DatasetError("years", years, "two paths are for the same year")
+    chosen = [formats.by_name(fmt) if fmt else formats.detect(p) for p in paths]
+    if len({f.name for f in chosen}) > 1:
+        raise DatasetError("paths", [str(p) for p in paths], "the files are of different databases: "
+                           + ", ".join(f"{p.name} {f.database}" for p, f in zip(paths, chosen)))
+    database = chosen[0]
+    versions: dict[int, str] = {}
 
     def loader(path, year):
-        return lambda: from_pymrio(read_mrio(path), year, str(path))
+        def load():
+            io, _, version = database.read(path, year)
+            versions[year] = version
+            return from_pymrio(io, year, str(path))
+        return load
 
     first = loader(paths[0], years[0])()
     more = [(y, loader(p, y)) for p, y in zip(paths[1:], years[1:])]
-    return _source("import", first, more, "imported from " + ", ".join(p.name for p in paths))
+    source = _source("import", first, more, "imported from " + ", ".join(p.name for p in paths))
+    labels = first[0]
+    if database.region_tree is not None:
+        source.region_tree = database.region_tree(labels["regions"])
+    if database.product_tree is not None:
+        source.product_tree = database.product_tree(labels["products"])
+    source.provenance = {"format": database.name, "database": database.database, "licence": database.licence,
+                         "versions": versions}
+    return source

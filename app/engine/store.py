@@ -209,7 +209,8 @@ class Store:
                                   len(source.products), len(source.indicators), log)
             del src
             years[str(year)] = {"origin": origin, "arrays": arrays,
-                                "compile_seconds": round(time.perf_counter() - started, 3)}
+                                "compile_seconds": round(time.perf_counter() - started, 3),
+                                "imported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             log(f"{year}: done in {time.perf_counter() - started:.1f} s")
         manifest = {
             "format": FORMAT,
@@ -223,6 +224,12 @@ class Store:
             "indicators": source.indicators,
             "years": dict(sorted(years.items())),
         }
+        if source.provenance is not None:  # read after the years: their versions are known by now
+            provenance = dict(old.manifest.get("provenance", {})) if old is not None else {}
+            versions = {**provenance.get("versions", {}),
+                        **{str(y): v for y, v in source.provenance.get("versions", {}).items()}}
+            manifest["provenance"] = {**source.provenance, "versions": dict(sorted(versions.items())),
+                                      "imported": manifest["created"]}
         population = dict(old.manifest.get("population", {}).get("years", {})) if old is not None else {}
         population.update({str(y): list(v) for y, v in (source.population or {}).items()})
         population = {y: v for y, v in population.items() if y in years}
