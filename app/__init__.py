@@ -27,7 +27,21 @@ def create_app(test_config=None):
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
-    from . import api, assets, cli, errors, ownership, pages, realtime, scenarios, security, templating, web, wording
+    from . import (
+        api,
+        assets,
+        cli,
+        datasets,
+        errors,
+        ownership,
+        pages,
+        realtime,
+        scenarios,
+        security,
+        templating,
+        web,
+        wording,
+    )
     from .engine import Engine, Store
     from .extensions import db, migrate, sock
     from .realtime import routes as _  # noqa: F401  - the websocket route, registered below
@@ -57,6 +71,7 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(realtime.routes.bp)
     app.register_blueprint(scenarios.bp)
+    app.register_blueprint(datasets.bp)
     return app
 
 

@@ -224,3 +224,16 @@ def test_use_in_a_scenario_from_a_coefficient_by_keyboard(live_server, browser, 
     assert re.search("(-|\u2212)20(\\.0)? %", saved), saved
     assert "1 intervention on dataset small" in page.locator("#confirmation").inner_text()
     context.close()
+
+
+def test_the_datasets_page_with_axe(live_server, browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    page.goto("/datasets")
+    assert page.locator("section.dataset").count() == len(live_server.app.extensions["engine"].store.names())
+    assert serious(Axe().run(page)) == []
+    # nothing wider than the screen but the tables' own scrolling regions
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
