@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from app.engine import DatasetError, Store
-from app.engine import formats
+from app.engine import DatasetError, Store, formats
 from app.engine.formats.regions import continent_tree
 from app.engine.hierarchy import Tree
 from app.engine.sources import import_source

@@ -25,7 +25,7 @@ import pandas as pd
 import pymrio
 import pytest
 
-from app.engine import DatasetError, Engine, Query, Store, sources
+from app.engine import DatasetError, Engine, Query, Store
 from app.engine.formats import detect
 from app.engine.formats.gloria import SECTOR_NAMES, sector_tree
 from app.engine.hierarchy import ROOT
@@ -116,16 +116,6 @@ def write_readme(path, regions=REGIONS, sectors=SECTORS):
         pd.DataFrame({"Lfd_Nr": range(1, len(SATELLITES) + 1), "Sat_head_indicator": [s[0] for s in SATELLITES],
                       "Sat_indicator": [s[1] for s in SATELLITES], "Sat_unit": [s[2] for s in SATELLITES]}).to_excel(
             book, sheet_name="Satellites", index=False)
-
-
-@pytest.fixture(autouse=True)
-def iso3_codes_kept(monkeypatch, request):
-    """sources.from_pymrio turns any ISO3 label EXIOBASE also has into EXIOBASE's two-letter code (for the
-    EXIOBASE 3.4 ixi archives); GLORIA's labels must stay as they are. Until from_pymrio does that for
-    EXIOBASE only, these tests run as if it did; test_region_codes_are_gloria_labels_as_imported_today
-    (strict xfail) shows the gap."""
-    if "today" not in request.node.name:
-        monkeypatch.setattr(sources, "_exio3_region", lambda label: label)
 
 
 def import_release(tmp_path, paths, name="gloria", **kwargs):
@@ -249,8 +239,8 @@ def test_detected_from_names_without_format(tmp_path, runner):
                           store.open("f").technical_coefficients(2020, dense=True))
 
 
-@pytest.mark.xfail(strict=True, reason="sources.from_pymrio maps ISO3 labels to EXIOBASE's codes for every database")
-def test_region_codes_are_gloria_labels_as_imported_today(tmp_path):
+def test_region_codes_are_gloria_labels_as_imported(tmp_path):
+    """ISO3 labels EXIOBASE also has (DEU, CHN) stay GLORIA's: only EXIOBASE's own archives get its codes."""
     path, _ = write_release(tmp_path / "release", 2019)
     store, _ = import_release(tmp_path, [path])
     assert store.open("gloria").regions.leaf_codes() == [r for r, _ in REGIONS]

@@ -108,8 +108,10 @@ def _by_region(frame: pd.DataFrame, regions: list[str]) -> np.ndarray:
     return summed.reindex(columns=regions).to_numpy(dtype=np.float64)
 
 
-def from_pymrio(io, year: int, origin: str) -> tuple[dict, SourceYear]:
-    """Labels and one SourceYear from a pymrio IOSystem."""
+def from_pymrio(io, year: int, origin: str, exio3_regions: bool = True) -> tuple[dict, SourceYear]:
+    """Labels and one SourceYear from a pymrio IOSystem; exio3_regions: EXIOBASE 3.4's ISO3 region labels
+    written as EXIOBASE's later two-letter codes (for EXIOBASE's archives and pymrio folders only: every other
+    database keeps its own labels)."""
     if io.A is None and io.Z is None:
         raise DatasetError("path", origin, "the system has neither A nor Z")
     core = io.A if io.A is not None else io.Z
@@ -119,7 +121,7 @@ def from_pymrio(io, year: int, origin: str) -> tuple[dict, SourceYear]:
     for what, index in (("Y", io.Y.index), ("x", None if io.x is None else io.x.index)):
         if index is not None:
             _check_cells(index, what, origin)
-    regions = [_exio3_region(_text(r)) for r in io.get_regions()]
+    regions = [_exio3_region(_text(r)) if exio3_regions else _text(r) for r in io.get_regions()]
     sectors = [_text(s) for s in io.get_sectors()]
     try:
         # before any table is lined up: a label that breaks the trees is refused here, with the path
@@ -306,7 +308,7 @@ def import_source(paths: list[Path], years: list[int] | None = None, fmt: str | 
         def load():
             io, _, version = database.read(path, year)
             versions[year] = version
-            return from_pymrio(io, year, str(path))
+            return from_pymrio(io, year, str(path), exio3_regions=database.name in ("exiobase3", "pymrio"))
         return load
 
     first = loader(paths[0], years[0])()
