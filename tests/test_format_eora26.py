@@ -112,24 +112,30 @@ def test_eora26_imports_as_pymrio_reads_it(tmp_path, runner, zipped):
 
     reference = pymrio.parse_eora26(path, year=2011, price="bp")
     reference.calc_all()
-    codes = {i["name"]: i["code"] for i in dataset.indicators}
     checked = 0
     for ext, rows in ((reference.Q, Q_ROWS), (reference.VA, VA_ROWS)):
         for row in rows:
-            label = (row[0].split(" (")[0], row[1])
             name = stressor_name(row) if ext is reference.Q else " - ".join(row)
-            for perspective, account in (("consumption", ext.D_cba), ("production", ext.D_pba)):
-                for by, level, keys in (("region", "region", list(REGIONS)), ("product", "sector", SECTORS)):
-                    # the dataset's regions in the files' order, whatever their codes (see the test below)
-                    selection = {"regions": tuple(dataset.regions.leaf_codes())} if by == "region" else \
-                        {"products": tuple(keys)}
-                    answer = engine.answer(Query("eora", codes[name], perspective, by, direct=False, **selection))
-                    want = account.loc[label].groupby(level=level, sort=False).sum().reindex(keys).to_numpy()
-                    assert np.allclose([r.value for r in answer.rows], want, rtol=1e-9, atol=0)
-                    assert want.sum() > 0
-                    checked += 1
+            checked += assert_views_match(engine, dataset, name, ext, (row[0].split(" (")[0], row[1]),
+                                          list(REGIONS), SECTORS)
     assert checked == 4 * (len(Q_ROWS) + len(VA_ROWS))
     assert store.verify("eora") == []
+
+
+def assert_views_match(engine, dataset, name, ext, label, regions, sectors) -> int:
+    """The four classic views of indicator `name` equal pymrio's D_cba and D_pba of row `label` of the
+    extension ext, by region (the files' order) and by product, to 1e-9; the number of views checked."""
+    code = next(i["code"] for i in dataset.indicators if i["name"] == name)
+    for perspective, account in (("consumption", ext.D_cba), ("production", ext.D_pba)):
+        for by, level, keys in (("region", "region", regions), ("product", "sector", sectors)):
+            # the dataset's regions in the files' order, whatever their codes (see the regions' test)
+            selection = {"regions": tuple(dataset.regions.leaf_codes())} if by == "region" else \
+                {"products": tuple(keys)}
+            answer = engine.answer(Query(dataset.name, code, perspective, by, direct=False, **selection))
+            want = account.loc[label].groupby(level=level, sort=False).sum().reindex(keys).to_numpy()
+            assert np.allclose([r.value for r in answer.rows], want, rtol=1e-9, atol=0)
+            assert want.sum() > 0
+    return 4
 
 
 @pytest.mark.xfail(strict=True, reason="sources.from_pymrio turns every three-letter region code that "
@@ -194,15 +200,20 @@ def _no_member(files):
 ])
 def test_a_broken_year_is_refused_and_the_dataset_kept(tmp_path, runner, make, args, message):
     good = write_eora26(tmp_path / "good", 2011, seed=1)
-    assert runner.invoke(args=["data", "import", str(good), "--name", "eora"]).exit_code == 0
+    assert_refused_and_kept(runner, "eora", [str(good)], [str(make(tmp_path / "bad")), *args], message)
+
+
+def assert_refused_and_kept(runner, name, good_args, bad_args, message):
+    """Import good_args as name, then bad_args: refused with a message naming the file and saying message,
+    and the dataset as it was."""
+    assert runner.invoke(args=["data", "import", *good_args, "--name", name]).exit_code == 0
     store = Store(runner.app.config["STORE_PATH"])
-    before = store.open("eora")
+    before = store.open(name)
     A = np.array(before.technical_coefficients(2011, dense=True))
-    bad = make(tmp_path / "bad")
-    result = runner.invoke(args=["data", "import", str(bad), "--name", "eora", *args])
+    result = runner.invoke(args=["data", "import", *bad_args, "--name", name])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, not a traceback
-    assert message in result.stderr and str(bad) in result.stderr
-    after = store.open("eora")
+    assert message in result.stderr and bad_args[0] in result.stderr
+    after = store.open(name)
     assert after.path == before.path and after.years == [2011]
     assert np.array_equal(after.technical_coefficients(2011, dense=True), A)
-    assert store.verify("eora") == []
+    assert store.verify(name) == []
