@@ -120,7 +120,7 @@ def _detect(path: Path) -> bool:
     if not path.is_dir():
         return False
     folders = [path] + [p for p in path.iterdir() if p.is_dir() and re.fullmatch(r"(19|20)\d\d", p.name)]
-    return any(TABLE.match(p.name) or ARCHIVE.match(p.name) for folder in folders for p in folder.iterdir())
+    return any(TABLE.match(p.name) for folder in folders for p in folder.iterdir())
 
 
 def region_tree(labels: list[str]) -> list[dict]:
