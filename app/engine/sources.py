@@ -291,17 +291,17 @@ def import_source(paths: list[Path], years: list[int] | None = None, fmt: str | 
     for path in paths:
         if not path.exists():
             raise DatasetError("paths", str(path), f"{path} does not exist")
-    if years is None:
-        years = [year_of(p) for p in paths]
-    if len(years) != len(paths):
-        raise DatasetError("years", years, f"{len(years)} years for {len(paths)} paths")
-    if len(set(years)) != len(years):
-        raise DatasetError("years", years, "two paths are for the same year")
     chosen = [formats.by_name(fmt) if fmt else formats.detect(p) for p in paths]
     if len({f.name for f in chosen}) > 1:
         raise DatasetError("paths", [str(p) for p in paths], "the files are of different databases: "
                            + ", ".join(f"{p.name} {f.database}" for p, f in zip(paths, chosen)))
     database = chosen[0]
+    if years is None:
+        years = [(database.year(p) if database.year else None) or year_of(p) for p in paths]
+    if len(years) != len(paths):
+        raise DatasetError("years", years, f"{len(years)} years for {len(paths)} paths")
+    if len(set(years)) != len(years):
+        raise DatasetError("years", years, "two paths are for the same year")
     versions: dict[int, str] = {}
 
     def loader(path, year):

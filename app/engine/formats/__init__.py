@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import DatasetError
 
 # the modules defining a FORMAT, in the order detection tries them (the most specific first)
-MODULES = ("exiobase3", "gloria", "pymrio_folder")
+MODULES = ("exiobase3", "eora26", "oecd", "gloria", "pymrio_folder")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class Format:
     licence: str                                # as known, in words; "" where it is the user's to check
     read: Callable[[Path, int | None], object]  # (path, year or None) -> (pymrio IOSystem, year, version)
     detect: Callable[[Path], bool] = field(default=lambda path: False)
+    # the year a file's name states where the usual rule (one 19xx or 20xx in the name) cannot tell
+    year: Callable[[Path], int | None] | None = None
     # the trees of its labels (records as classifications.py writes them); None: the default trees
     region_tree: Callable[[list[str]], list[dict]] | None = None
     product_tree: Callable[[list[str]], list[dict]] | None = None
