@@ -93,7 +93,8 @@ def data_synth(name, years_text, regions, products, seed, density):
 @click.option("--name", required=True)
 @click.option("--years", "years_text", help="Comma-separated, one per path, when the names do not tell.")
 @click.option("--format", "fmt", help="The database, where the files do not tell: exiobase3, "
-              "wiod (a wiotYY_row_sep12.xlsx or its folder), or pymrio (a folder saved by pymrio).")
+              "wiod (a wiotYY_row_sep12.xlsx or its folder), exiobase2, exiobase1 (2007 and 2000: give "
+              "--years) or pymrio (a folder saved by pymrio).")
 def data_import(paths, name, years_text, fmt):
     """Import MRIO files through pymrio's parsers, one year each: EXIOBASE 3 archives (zip or folder, pxp or
     ixi) or folders saved by pymrio."""
