@@ -92,12 +92,11 @@ def data_synth(name, years_text, regions, products, seed, density):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--name", required=True)
 @click.option("--years", "years_text", help="Comma-separated, one per path, when the names do not tell.")
-@click.option("--format", "fmt", help="The database, where the files do not tell: "
-              "exiobase3, eora26, oecd (ICIO), gloria (a year's GLORIA_MRIOs_<release>_<year>.zip, or the "
-              "release folder with --years) or pymrio (a folder saved by pymrio).")
+@click.option("--format", "fmt", help="The database where the names do not tell: exiobase3, exiobase2, exiobase1, "
+              "eora26, oecd (ICIO), wiod, gloria or pymrio (a folder saved by pymrio).")
 def data_import(paths, name, years_text, fmt):
-    """Import MRIO files through pymrio's parsers, one year each: EXIOBASE 3, Eora26, the OECD ICIO tables,
-    GLORIA, or folders saved by pymrio (see --format)."""
+    """Import MRIO files through pymrio's parsers, one year each: EXIOBASE 1, 2 and 3, Eora26, the OECD ICIO
+    tables, WIOD 2013, GLORIA, or folders saved by pymrio (see --format)."""
     from ..engine.sources import import_source
     from ..engine.store import check_name
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import DatasetError
 
 # the modules defining a FORMAT, in the order detection tries them (the most specific first)
-MODULES = ("exiobase3", "eora26", "oecd", "gloria", "pymrio_folder")
+MODULES = ("exiobase3", "eora26", "oecd", "gloria", "wiod", "exiobase2", "exiobase1", "pymrio_folder")
 
 
 @dataclass(frozen=True)
