@@ -413,10 +413,13 @@ def test_bad_websocket_frames_do_not_hurt(live_server):
 
 @pytest.mark.parametrize("args, message", [
     (["data", "import", "../../../nowhere/IOT_2011_pxp.zip", "--name", "x"], "does not exist"),
-    (["data", "import", "../../../etc/passwd", "--name", "x"], "cannot tell the year"),
-    (["data", "import", "../../../etc/passwd", "--name", "x", "--years", "2011"], "neither a zip archive nor a folder"),
-    (["data", "import", "/etc", "--name", "x", "--years", "2011"], "no MRIO system"),
-    (["data", "import", "/etc/hostname", "--name", "x", "--years", "2011"], "neither a zip archive nor a folder"),
+    (["data", "import", "../../../etc/passwd", "--name", "x"], "not the files of any database the importer knows"),
+    (["data", "import", "../../../etc/passwd", "--name", "x", "--format", "exiobase3"], "cannot tell the year"),
+    (["data", "import", "../../../etc/passwd", "--name", "x", "--format", "pymrio", "--years", "2011"],
+     "neither a zip archive nor a folder"),
+    (["data", "import", "/etc", "--name", "x", "--format", "pymrio", "--years", "2011"], "no MRIO system"),
+    (["data", "import", "/etc/hostname", "--name", "x", "--years", "2011"], "not the files of any database"),
+    (["data", "import", "/etc/hostname", "--name", "x", "--format", "../../x"], "unknown format '../../x'"),
     (["data", "import", "/etc", "--name", "../../tmp/evil", "--years", "2011"], "dataset name"),
     (["data", "delete", "../store"], "dataset name"),
     (["data", "show", ".versions"], "no dataset named"),
