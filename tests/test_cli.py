@@ -121,7 +121,7 @@ def test_data_demo_synth_verify_delete(runner):
 @pytest.mark.parametrize("args, message", [
     (["data", "synth", "--name", "../evil", "--years", "2011", "--regions", "2", "--products", "2"], "dataset name"),
     (["data", "synth", "--name", "ok", "--years", "20x1"], "not a comma-separated list of years"),
-    (["data", "synth", "--name", "ok", "--years", "2011", "--regions", "50"], "regions must be between 1 and 49"),
+    (["data", "synth", "--name", "ok", "--years", "2011", "--regions", "165"], "regions must be between 1 and 164"),
     (["data", "synth", "--name", "ok", "--years", "2011", "--products", "0"], "products must be between 1 and 200"),
     (["data", "show", "nope"], "no dataset named 'nope'"),
     (["data", "verify", "../etc"], "dataset name"),
@@ -160,6 +160,53 @@ def test_bench_prints_one_json_object_with_every_view(cli):
     assert report["paths"]["expanded_max"] > 0 and report["paths_scenario"]["expanded_max"] > 0
     memory = report["supply_chains_rss_anon_mb"]
     assert 0 < memory["before"] <= memory["peak"] < 2000
+
+
+def test_bench_without_dense_checks_checks_scenarios_iteratively_and_reports_rss_anon(cli):
+    """What bench runs at GLORIA's size (above 8,000 sectors, or --dense-checks no): scenarios against the
+    power series on the sparse A', no re-inversion, no change of every cell, no pymrio; --no-chains."""
+    result = cli.invoke(args=["bench", "--dataset", "small", "--queries", "8", "--scenarios", "2", "--vs-pymrio",
+                              "--dense-checks", "no", "--no-chains"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["dense_checks"] is False and "--dense-checks yes" in report["pymrio"]["skipped"]
+    assert set(report["scenarios"]) == {"1", "5", "region"} and "skipped" in report["reinversion_ms"]
+    for kind in report["scenarios"].values():
+        assert kind["max_rel_err"] < 1e-9 and kind["median_ms"] > 0
+    assert report["supply_chains"] == {"skipped": "--no-chains"} and "layers" not in report
+    memory = report["rss_anon_mb"]
+    assert 0 < memory["before"] <= memory["peak"] < 2000 and memory["queries"] == 32
+    # the same scenarios against the dense LU agree as closely
+    dense = json.loads(cli.invoke(args=["bench", "--dataset", "small", "--queries", "4", "--scenarios", "2",
+                                        "--no-chains"]).stdout)
+    assert dense["dense_checks"] is True and set(dense["scenarios"]) == {"1", "5", "region", "total"}
+    assert dense["reinversion_ms"] > 0 and all(k["max_rel_err"] < 1e-9 for k in dense["scenarios"].values())
+
+
+def test_the_iterative_scenario_reference_is_the_dense_solve(shared_app):
+    """The reference bench uses above 8,000 sectors, against a dense solve of the changed system."""
+    import numpy as np
+    import scipy.linalg
+
+    from app.engine import Query
+    from app.engine.hierarchy import ROOT
+    from app.engine.interventions import Intervention
+    from app.perf.bench import _changed_a, _dense_reference
+    from app.perf.references import changed_a_sparse, iterative_reference
+
+    dataset = shared_app.extensions["engine"].dataset("small")
+    interventions = (Intervention("D", ROOT, ROOT, dataset.regions.leaf_codes()[1], -40.0),
+                     Intervention(dataset.products.leaf_codes()[3], ROOT, "FD", ROOT, 25.0))
+    dense_a = _changed_a(dataset, 2012, interventions)
+    assert np.abs(changed_a_sparse(dataset, 2012, interventions).toarray() - dense_a).max() == 0
+    n = len(dense_a)
+    for perspective in ("consumption", "production"):
+        query = Query("small", "ghg", perspective, "product", year=2012, products=tuple(dataset.products.leaf_codes()),
+                      interventions=interventions, direct=False)
+        got = iterative_reference(dataset, 2012, query, changed_a_sparse(dataset, 2012, interventions))
+        lu = scipy.linalg.lu_factor(np.eye(n) - dense_a)
+        want = _dense_reference(dataset, 2012, query, lu)
+        assert np.abs(got - want).max() <= 1e-12 * np.abs(want).max()
 
 
 def test_bench_skips_what_needs_two_years_on_a_one_year_dataset(cli):

@@ -69,18 +69,19 @@ def data_demo(name, if_missing):
 @data.command("synth")
 @click.option("--name", required=True)
 @click.option("--years", "years_text", required=True, help="Comma-separated, e.g. 2011,2012.")
-@click.option("--regions", default=49, show_default=True, type=int)
-@click.option("--products", default=200, show_default=True, type=int)
+@click.option("--like", type=click.Choice(["exiobase", "gloria"]), default="exiobase", help="Whose labels.")
+@click.option("--regions", type=int, help="Default: 49, or 164 like GLORIA (over 49: GLORIA's ISO3 codes).")
+@click.option("--products", type=int, help="Default: 200, or 120 like GLORIA (19,680 sectors in all).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--density", callback=_density, help="Share of A's cells that are non-zero, e.g. 0.33 "
-              "(EXIOBASE's); default: about 3.6 % at 49 regions.")
-def data_synth(name, years_text, regions, products, seed, density):
-    """Make a synthetic dataset with EXIOBASE 3 pxp's shape and labels."""
+              "(EXIOBASE's); default: about 3.6 % at 49 regions, 0.03 like GLORIA.")
+def data_synth(name, years_text, like, regions, products, seed, density):
+    """Make a synthetic dataset with EXIOBASE 3 pxp's or GLORIA's shape and labels."""
     from ..engine.synth import synthetic_source
 
     started = time.perf_counter()
     try:
-        source = synthetic_source(_years(years_text), regions, products, seed, density)
+        source = synthetic_source(_years(years_text), regions, products, seed, density, like)
         dataset = engine().store.write(name, source, log=log)
     except EngineError as exc:
         fail(exc)

@@ -19,12 +19,20 @@ from .common import engine, fail, log
 @click.option("--vs-pymrio", is_flag=True, help="Also time pymrio's calc_all on the same year.")
 @click.option("--scenarios", default=10, show_default=True, type=int,
               help="Scenario queries per kind (1 and 5 interventions); 0 skips scenarios.")
-def bench_command(dataset, queries, vs_pymrio, scenarios):
-    """Time the standard views, one dense L @ y, peak memory; print one JSON object."""
+@click.option("--dense-checks", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
+              help="The dense references: scenarios against an LU of I - A' (else against an iterative solve on "
+              "the sparse A'), a full re-inversion, a change of every cell, --vs-pymrio. auto: up to 8,000 "
+              "sectors (each takes minutes and gigabytes at GLORIA's 19,680).")
+@click.option("--chains/--no-chains", default=True, show_default=True, help="Time the supply-chain analyses.")
+def bench_command(dataset, queries, vs_pymrio, scenarios, dense_checks, chains):
+    """Time the standard views, origin -> destination views, scenarios and supply chains beside one dense
+    L @ y; peak memory (RssAnon through the queries) and the store per year; print one JSON object."""
     from ..perf.bench import run_bench
 
+    dense = {"auto": None, "yes": True, "no": False}[dense_checks]
     try:
-        report = run_bench(engine(), dataset, queries, vs_pymrio, log=log, scenarios=scenarios)
+        report = run_bench(engine(), dataset, queries, vs_pymrio, log=log, scenarios=scenarios, dense=dense,
+                           chains=chains)
     except EngineError as exc:
         fail(exc)
     click.echo(json.dumps(report, indent=1))

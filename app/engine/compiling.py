@@ -16,6 +16,8 @@ from .errors import DatasetError
 from .hierarchy import Tree, check_indicators, check_labels
 from .manifest import CSR_PARTS, _sha256, _signature, _verified
 
+BLOCK_BYTES = 64 << 20  # a transposed array is written in blocks of rows of about this size
+
 
 @dataclass
 class SourceYear:
@@ -69,9 +71,18 @@ def check_source(source: Source) -> None:
 
 
 def _save(folder: Path, key: str, array: np.ndarray) -> dict:
+    """array written in C order: a 2-D array that is not C-contiguous (a transpose) a block of rows at a
+    time, so no whole copy of it is ever made."""
     path = folder / f"{key}.npy"
     with open(path, "wb") as f:
-        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+        if array.ndim != 2 or array.flags.c_contiguous:
+            np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+        else:
+            header = np.lib.format.header_data_from_array_1_0(array)
+            np.lib.format.write_array_header_1_0(f, {**header, "fortran_order": False})
+            rows = max(1, BLOCK_BYTES // max(1, array.shape[1] * array.itemsize))
+            for start in range(0, array.shape[0], rows):
+                f.write(np.ascontiguousarray(array[start:start + rows]).data)
         f.flush()
         os.fsync(f.fileno())
     sha = _sha256(path)  # of the file as written, read back
@@ -105,6 +116,21 @@ def save_coefficients(folder: Path, A) -> dict:
     return {key: _save(folder, key, part) for key, part in zip(CSR_PARTS, parts)}
 
 
+def leontief_inverse(A: np.ndarray, year: int) -> np.ndarray:
+    """L = (I - A)^-1 in float64 and C order with one n x n array beside A: I - A is built transposed, which
+    is Fortran order, the one LAPACK inverts in place, and the inverse of the transpose is L transposed."""
+    n = A.shape[0]
+    i_minus_a_t = np.negative(A.T, dtype=np.float64, order="F")
+    i_minus_a_t[np.diag_indices(n)] += 1.0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+            LT = scipy.linalg.inv(i_minus_a_t, overwrite_a=True, check_finite=False, assume_a="general")
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError) as exc:
+        raise DatasetError("data", f"{year}/A", f"I - A of {year} cannot be inverted: {exc}") from None
+    return LT.T
+
+
 def _check_finite(year: int, key: str, array: np.ndarray) -> None:
     if not np.isfinite(array).all():
         raise DatasetError("data", f"{year}/{key}", f"{key} of {year} holds NaN or infinite values")
@@ -131,15 +157,7 @@ def compile_year(src: SourceYear, folder: Path, n_regions: int, n_products: int,
     arrays = {**save_coefficients(folder, src.A), "Y": _save(folder, "Y", src.Y)}
 
     log(f"{year}: Leontief inverse of a {n} x {n} system")
-    i_minus_a = np.negative(src.A, dtype=np.float64)
-    i_minus_a[np.diag_indices(n)] += 1.0
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
-            L = scipy.linalg.inv(i_minus_a, overwrite_a=True, check_finite=False)
-    except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError) as exc:
-        raise DatasetError("data", f"{year}/A", f"I - A of {year} cannot be inverted: {exc}") from None
-    del i_minus_a
+    L = leontief_inverse(src.A, year)
     # A probe instead of the full (I - A) L = I product: O(n^2) rather than O(n^3).
     probe = np.random.default_rng(0).random(n)
     l_probe = L @ probe
@@ -149,7 +167,7 @@ def compile_year(src: SourceYear, folder: Path, n_regions: int, n_products: int,
                            f"conditioned to invert (residual {residual:.3g})")
     arrays["L"] = _save(folder, "L", L)
     # scenarios read columns of L: stored once more transposed, they are rows too
-    arrays["LT"] = _save(folder, "LT", L.T)
+    arrays["LT"] = _save(folder, "LT", L.T)  # written block by block, never a second n x n copy
     arrays["l1"] = _save(folder, "l1", L.sum(axis=1))
     # the output each consumer region's final demand requires: small, and what origin -> destination
     # queries start from, whatever the indicator

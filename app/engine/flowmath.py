@@ -194,13 +194,13 @@ def flow_sums(dataset, year: int, row: int, groups: dict[str, list[np.ndarray]],
     n = n_regions * n_products
     if fp_all:
         # the bilateral case: s L Y by origin cell and consumer region, from L Y alone
-        T = _by_origin(s[:, None] * system.LY(), g_or, g_op) @ g_cr
+        T = _by_origin(s, system.LY(), g_or, g_op) @ g_cr
         return T.reshape(k)
     W = s[:, None] * np.kron(g_or, g_op)  # n x origin groups
     fp_cells = n_regions * int(g_fp.any(axis=1).sum())
     right_rows = fp_cells if k[3] > 1 else min(fp_cells, n - fp_cells)
     if _cost(_rows(W), n, W.shape[1]) >= _cost(np.arange(right_rows), n, k[2] * k[3]):
-        T = _by_origin(s[:, None] * _l_times_final(system, g_cr, g_fp, False), g_or, g_op)
+        T = _by_origin(s, _l_times_final(system, g_cr, g_fp, False), g_or, g_op)
     else:
         Z = system.left(W)  # origin groups x n
         Y = system.Y()
@@ -211,10 +211,12 @@ def flow_sums(dataset, year: int, row: int, groups: dict[str, list[np.ndarray]],
     return T.reshape(k)
 
 
-def _by_origin(u: np.ndarray, g_or: np.ndarray, g_op: np.ndarray) -> np.ndarray:
-    """Cell rows (n x b) summed into origin groups (one axis has a single group): groups x b."""
+def _by_origin(s: np.ndarray, u: np.ndarray, g_or: np.ndarray, g_op: np.ndarray) -> np.ndarray:
+    """Cell rows s_i u[i] (u n x b) summed into origin groups (one axis has a single group): groups x b, in
+    one pass over u with no n x b product in memory (at GLORIA's size, L Y is 26 MB)."""
     n_regions, n_products = g_or.shape[0], g_op.shape[0]
     u3 = np.asarray(u).reshape(n_regions, n_products, -1)
+    s2 = s.reshape(n_regions, n_products)
     if g_op.shape[1] == 1:
-        return g_or.T @ np.einsum("rpb,p->rb", u3, g_op[:, 0])
-    return g_op.T @ np.einsum("rpb,r->pb", u3, g_or[:, 0])
+        return g_or.T @ np.einsum("rpb,rp->rb", u3, s2 * g_op[:, 0])
+    return g_op.T @ np.einsum("rpb,rp->pb", u3, s2 * g_or[:, 0][:, None])

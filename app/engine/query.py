@@ -141,10 +141,18 @@ class Result:
         return data
 
 
+GATHER_CONSUMERS = 8  # consumer regions up to which their columns of Y are gathered, else one pass over Y
+
+
 def consumption_by_product(m: np.ndarray, Y: np.ndarray, consumers: np.ndarray,
                            n_regions: int) -> np.ndarray:
     """Impacts caused by the consumers' final demand, per consumed product (any origin)."""
-    y = Y[:, consumers].sum(axis=1)
+    if len(consumers) <= GATHER_CONSUMERS:
+        y = Y[:, consumers].sum(axis=1)
+    else:  # one pass over Y, where a gather copies its columns first (12 ms for GLORIA's 164 regions)
+        chosen = np.zeros(Y.shape[1])
+        chosen[consumers] = 1.0
+        y = np.einsum("ij,j->i", Y, chosen)  # see consumption_by_region
     return (m * y).reshape(n_regions, -1).sum(axis=0)
 
 
@@ -153,7 +161,9 @@ def consumption_by_region(m: np.ndarray, Y: np.ndarray, products: np.ndarray,
     """Impacts caused by each consuming region's final demand for the products."""
     weights = np.zeros_like(m).reshape(n_regions, -1)
     weights[:, products] = m.reshape(n_regions, -1)[:, products]
-    return weights.reshape(-1) @ Y
+    # numpy's own loop, not BLAS: a threaded BLAS waits for its second core on a busy machine (a 1 ms product
+    # took 6 ms, 14 at the 95th percentile, at GLORIA's size)
+    return np.einsum("i,ij->j", weights.reshape(-1), Y)
 
 
 def production_by_region(s: np.ndarray, x: np.ndarray, products: np.ndarray,

@@ -12,11 +12,14 @@ from ..engine import Engine, Query
 from ..engine.hierarchy import ROOT
 from .chain_bench import supply_chains
 from .od_bench import origin_destination
+from .od_memory import PeakSampler, rss_anon_mb
+from .references import against_pymrio, changed_a_sparse, iterative_reference
 from .stats import percentile
 from .time_bench import over_time
 
 VIEWS = [("consumption", "product"), ("consumption", "region"), ("production", "region"),
          ("production", "product")]
+DENSE_MAX = 8000  # sectors up to which the dense references run by default
 
 
 def _peak_rss_mb() -> float:
@@ -42,10 +45,14 @@ def _summary(times_ms: list[float]) -> dict:
 
 
 def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool = False,
-              log=lambda _: None, scenarios: int = 0) -> dict:
+              log=lambda _: None, scenarios: int = 0, dense: bool | None = None, chains: bool = True) -> dict:
+    """Every timing in one JSON-ready dict. dense: the dense references (None: by size, see dense_checks);
+    chains: time the supply-chain analyses too."""
     dataset = engine.dataset(name)
     rng = np.random.default_rng(0)
     rss_before = _peak_rss_mb()
+    anon_before = rss_anon_mb()
+    sampler = PeakSampler().__enter__()  # a worker's anonymous memory through the views and flows below
     times: dict[str, list[float]] = {f"{p}/{b}": [] for p, b in VIEWS}
     by_kind: dict[str, list[float]] = {}
     indicators = [i["code"] for i in dataset.indicators]
@@ -95,13 +102,30 @@ def run_bench(engine: Engine, name: str, n_queries: int = 1000, vs_pymrio: bool 
     report["l_matvec_over_slowest_view_median"] = round(report["l_matvec_ms"] / slowest, 1)
     report["peak_rss_after_matvec_mb"] = round(_peak_rss_mb(), 1)
     report["origin_destination"] = origin_destination(engine, dataset, n_queries, log)
+    sampler.__exit__(None, None, None)
+    report["rss_anon_mb"] = {"before": round(anon_before, 1), "peak": round(sampler.peak, 1),
+                             "after": round(rss_anon_mb(), 1), "queries": n_queries * 4}
+    log(f"RssAnon after {n_queries * 4} queries: peak {sampler.peak:.0f} MB")
     report.update(over_time(engine, dataset, log=log))
-    report.update(supply_chains(engine, dataset, log=log))
+    if chains:
+        report.update(supply_chains(engine, dataset, log=log))
+    else:
+        report["supply_chains"] = {"skipped": "--no-chains"}
+    dense = dense_checks(dataset) if dense is None else dense
+    report["dense_checks"] = dense
     if vs_pymrio:
-        report["pymrio"] = _vs_pymrio(engine, dataset, year, report, log)
+        report["pymrio"] = (against_pymrio(engine, dataset, year, report, log) if dense else
+                            {"skipped": f"{dataset.regions.size * dataset.products.size} sectors is above "
+                                        f"{DENSE_MAX} (pymrio inverts I - A densely, in pandas): --dense-checks yes"})
     if scenarios:
-        report.update(_scenarios(engine, dataset, year, scenarios, log))
+        report.update(_scenarios(engine, dataset, year, scenarios, log, dense))
     return report
+
+
+def dense_checks(dataset) -> bool:
+    """Whether the dense references (an LU of I - A', a full re-inversion, pymrio) run by default: up to
+    DENSE_MAX sectors; above, each takes minutes and gigabytes (GLORIA's 19,680: about ten minutes each)."""
+    return dataset.regions.size * dataset.products.size <= DENSE_MAX
 
 
 def benchmark_interventions(dataset, rng, count: int) -> tuple:
@@ -157,8 +181,9 @@ def _changed_a(dataset, year: int, interventions) -> np.ndarray:
     return A
 
 
-def _scenarios(engine: Engine, dataset, year: int, repeats: int, log) -> dict:
-    """Median time of scenario queries, their error against a dense solve, and one full re-inversion."""
+def _scenarios(engine: Engine, dataset, year: int, repeats: int, log, dense: bool = True) -> dict:
+    """Median time of scenario queries, their error against a dense solve (or, without dense, an iterative
+    one on the sparse A'), and one full re-inversion (dense only; "total", a change of every cell, too)."""
     import scipy.linalg
 
     from ..engine.interventions import Intervention
@@ -172,6 +197,8 @@ def _scenarios(engine: Engine, dataset, year: int, repeats: int, log) -> dict:
         "region": lambda: (Intervention(ROOT, ROOT, ROOT, str(rng.choice(regions)), -20.0),),
         "total": lambda: (Intervention(ROOT, ROOT, ROOT, ROOT, -20.0),),
     }
+    if not dense:
+        del kinds["total"]  # every cell changed: the engine's change block is n x n, dense
     out, reinversion_ms = {}, None
     for kind, make in kinds.items():
         n = repeats if kind in ("1", "5") else (3 if kind == "region" else 1)
@@ -188,8 +215,14 @@ def _scenarios(engine: Engine, dataset, year: int, repeats: int, log) -> dict:
                 result = engine.answer(query)
                 times.append((time.perf_counter() - started) * 1000)
                 methods.add(result.solver["method"])
-                if k == 0:
-                    # the reference: a dense LU of I - A', once per kind (it takes seconds at full size)
+                if k == 0 and not dense:
+                    if perspective == "consumption":
+                        changed = changed_a_sparse(dataset, year, interventions)
+                    want = iterative_reference(dataset, year, query, changed)
+                    got = np.array([r.value for r in result.rows])
+                    worst = max(worst, float(np.abs(got - want).max() / np.abs(want).max()))
+                elif k == 0:
+                    # the reference: a dense LU of I - A', once per kind (it takes seconds at EXIOBASE's size)
                     if perspective == "consumption":
                         i_minus = -_changed_a(dataset, year, interventions)
                         i_minus[np.diag_indices(len(i_minus))] += 1
@@ -206,39 +239,9 @@ def _scenarios(engine: Engine, dataset, year: int, repeats: int, log) -> dict:
         out[kind] = {"median_ms": round(statistics.median(times), 2), "max_ms": round(max(times), 2),
                      "queries": len(times), "max_rel_err": worst, "method": sorted(methods)}
         log(f"scenarios {kind}: median {out[kind]['median_ms']} ms, max rel err {worst:.1e}")
+    if reinversion_ms is None:
+        return {"scenarios": out, "reinversion_ms": {"skipped": "no dense checks; the compile's time of the "
+                                                                 "same inverse is in `data show`"}}
     report = {"scenarios": out, "reinversion_ms": round(reinversion_ms, 1)}
     report["reinversion_over_5_median"] = round(reinversion_ms / out["5"]["median_ms"], 1)
     return report
-
-
-def _vs_pymrio(engine: Engine, dataset, year: int, report: dict, log) -> dict:
-    """pymrio's calc_all on the same year, and the largest difference of its footprints from ours."""
-    import pandas as pd
-    import pymrio
-
-    regions, products = dataset.regions.leaf_codes(), dataset.products.leaf_codes()
-    cells = pd.MultiIndex.from_product([regions, products], names=["region", "sector"])
-    fd = pd.MultiIndex.from_product([regions, ["final demand"]], names=["region", "category"])
-    codes = [i["code"] for i in dataset.indicators]
-    io = pymrio.IOSystem(
-        A=pd.DataFrame(np.asarray(dataset.technical_coefficients(year, dense=True)), index=cells, columns=cells),
-        Y=pd.DataFrame(np.array(dataset.array(year, "Y")), index=cells, columns=fd),
-        x=pd.DataFrame(np.array(dataset.array(year, "x")), index=cells, columns=["indout"]),
-    )
-    io.ext = pymrio.Extension(name="ext", S=pd.DataFrame(np.array(dataset.array(year, "S")),
-                                                         index=codes, columns=cells))
-    log("pymrio calc_all ...")
-    started = time.perf_counter()
-    io.calc_all()
-    calc_all_ms = (time.perf_counter() - started) * 1000
-    worst = 0.0
-    for code in codes:
-        for perspective, table in (("consumption", io.ext.D_cba), ("production", io.ext.D_pba)):
-            ours = engine.answer(Query(dataset=dataset.name, year=year, indicator=code, perspective=perspective,
-                                       by="product", products=tuple(products), direct=False))
-            theirs = table.loc[code].groupby(level="sector", sort=False).sum().reindex(products).to_numpy()
-            got = np.array([r.value for r in ours.rows])
-            worst = max(worst, float(np.max(np.abs(got - theirs)) / max(np.abs(theirs).max(), 1e-300)))
-    median = report["views"]["consumption/product"]["median_ms"]
-    return {"calc_all_ms": round(calc_all_ms, 1), "max_rel_err": worst,
-            "calc_all_over_consumption_product_median": round(calc_all_ms / median, 1)}
