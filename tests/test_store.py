@@ -47,8 +47,12 @@ def test_kill_9_during_import_leaves_the_previous_dataset(tmp_path):
         dataset = Store(root).open("victim")
         assert dataset.manifest in (before, dataset.manifest) and store.verify("victim") == []
         if dataset.manifest == before:
+            # as before this kill: the first dataset, or the import that last ran to its end (a kill may land
+            # after the switch when the machine is busier during the timing run than during the kills)
+            completed = "new" in outcomes
             outcomes.append("old")
-            assert dataset.years == [2011] and "seed 0" in dataset.manifest["description"]
+            assert dataset.years == ([2011, 2012, 2013] if completed else [2011])
+            assert f"seed {1 if completed else 0}" in dataset.manifest["description"]
         else:
             outcomes.append("new")
             assert dataset.years == [2011, 2012, 2013] and "seed 1" in dataset.manifest["description"]
