@@ -7,7 +7,8 @@ files a path looks like, and `by_name` the format a user names with --format.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -32,6 +33,18 @@ class Format:
     # the trees of its labels (records as classifications.py writes them); None: the default trees
     region_tree: Callable[[list[str]], list[dict]] | None = None
     product_tree: Callable[[list[str]], list[dict]] | None = None
+
+
+@contextmanager
+def pymrio_reading(path: Path, what: str) -> Iterator[None]:
+    """pymrio's parsers and pandas raise many kinds of error on malformed files: each becomes a DatasetError
+    naming the file and what it was read as (a DatasetError raised inside passes as it is)."""
+    try:
+        yield
+    except DatasetError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (any reader's failure is the file's)
+        raise DatasetError("paths", str(path), f"pymrio cannot read {path} as {what}: {exc}") from None
 
 
 def version_of(io) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import DatasetError
 from ..hierarchy import ROOT, _record
-from . import Format, version_of
+from . import Format, pymrio_reading, version_of
 from .regions import REST, continent_tree
 
 ARCHIVE = re.compile(r"^Eora26_((?:19|20)\d\d)_bp\.zip$")
@@ -96,13 +96,10 @@ def _read(path: Path, year: int | None):
 
     year = _year(path, year)
     _check_files(path, year)
-    try:
-        with warnings.catch_warnings():
-            # pymrio drops ROW from an unsorted index: a note on its speed, not on the data
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            io = pymrio.parse_eora26(path, year=year, price="bp")
-    except Exception as exc:  # pymrio raises many kinds on malformed files
-        raise DatasetError("paths", str(path), f"pymrio cannot read {path} as Eora26 {year}: {exc}") from None
+    with pymrio_reading(path, f"Eora26 {year}"), warnings.catch_warnings():
+        # pymrio drops ROW from an unsorted index: a note on its speed, not on the data
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        io = pymrio.parse_eora26(path, year=year, price="bp")
     tables = {"T": io.Z, "FD": io.Y, "Q": io.Q.F, "QY": io.Q.F_Y, "VA": io.VA.F}
     for key, table in tables.items():
         if table.isna().to_numpy().any():

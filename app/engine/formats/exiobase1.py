@@ -13,7 +13,7 @@ from pathlib import Path
 from ..classifications import EXIO3_REGIONS
 from ..classifications import region_tree as exio3_region_tree
 from ..errors import DatasetError
-from . import Format, version_of
+from . import Format, pymrio_reading, version_of
 from .regions import continent_tree
 
 ARCHIVE = re.compile(r"^(pxp_ita|ixi_fpa)_44_regions_coeff(_src)?_txt(\.zip)?$", re.IGNORECASE)
@@ -44,7 +44,7 @@ def read_exiobase12(path: Path, year: int | None, parse: Callable, database: str
     origin = str(path)
     if year is not None and year != table_year:
         raise DatasetError("years", year, f"{origin}: {database} is the table of {table_year}, not {year}")
-    try:
+    with pymrio_reading(path, database):
         found = get_exiobase_files(path)
         for key, file in (("A", "mrIot"), ("Y", "mrFinalDemand")):
             if key not in found:
@@ -55,10 +55,6 @@ def read_exiobase12(path: Path, year: int | None, parse: Callable, database: str
                 io = parse(path)
             finally:
                 gc.collect()  # pymrio leaves the archive's members open: closed here, quietly
-    except DatasetError:
-        raise
-    except Exception as exc:  # pymrio and pandas raise many kinds on malformed files
-        raise DatasetError("paths", origin, f"pymrio cannot read {origin} as {database}: {exc}") from None
     _lined_up(io, origin)
     try:
         A = io.A.to_numpy(dtype=np.float64)

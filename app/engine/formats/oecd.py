@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import DatasetError
 from ..hierarchy import ROOT, _record
-from . import Format, version_of
+from . import Format, pymrio_reading, version_of
 from .regions import continent_tree
 
 NAME = re.compile(r"^ICIO(2016|2018|2021|2023)_((?:19|20)\d\d)\.(csv|zip)$", re.IGNORECASE)
@@ -96,13 +96,9 @@ def _read(path: Path, year: int | None):
         raise DatasetError("paths", str(path), f"{path} holds ICIO {found.group(2)}, not {year}")
     if not path.is_file():
         raise DatasetError("paths", str(path), f"{path}: an ICIO release is one csv file (or a zip of it)")
-    try:
+    with pymrio_reading(path, "an ICIO table"):
         _check_table(path)
         io = pymrio.parse_oecd(path)
-    except DatasetError:
-        raise
-    except Exception as exc:  # pymrio and pandas raise many kinds on malformed files
-        raise DatasetError("paths", str(path), f"pymrio cannot read {path} as an ICIO table: {exc}") from None
     ext = io.factor_inputs
     rename = {label: "Value added" for label in ext.F.index if label in VALUE_ADDED}
     for table in ("F", "F_Y", "unit"):
