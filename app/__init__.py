@@ -29,6 +29,7 @@ def create_app(test_config=None):
 
     from . import (
         api,
+        api_shares,
         assets,
         cli,
         datasets,
@@ -38,6 +39,7 @@ def create_app(test_config=None):
         realtime,
         scenarios,
         security,
+        shares,
         templating,
         web,
         wording,
@@ -67,11 +69,14 @@ def create_app(test_config=None):
     cli.init_app(app)
 
     app.url_map.converters["public_id"] = ownership.PublicIdConverter
+    app.url_map.converters["share_token"] = shares.ShareTokenConverter
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(realtime.routes.bp)
     app.register_blueprint(scenarios.bp)
     app.register_blueprint(datasets.bp)
+    app.register_blueprint(shares.bp)
+    app.register_blueprint(api_shares.bp)
     return app
 
 

@@ -183,7 +183,7 @@ def dataset(name: str):
                                    for i in d.indicators], "provenance": d.provenance()})
 
 
-def _owned(job_id: str) -> Job:
+def owned_analysis(job_id: str) -> Job:
     """This session's analysis, or a 404 naming the id."""
     job = owned_or_none(Job, job_id)
     if job is None:
@@ -213,7 +213,7 @@ def create_analysis():
 @bp.get("/analyses/<public_id:job_id>")
 def get_analysis(job_id: str):
     """One analysis of this session: status, query, result, error."""
-    job = _owned(job_id)
+    job = owned_analysis(job_id)
     body = job.to_api()
     return jsonify(body)
 
@@ -221,7 +221,7 @@ def get_analysis(job_id: str):
 @bp.delete("/analyses/<public_id:job_id>")
 def delete_analysis(job_id: str):
     """Delete one analysis of this session."""
-    job = _owned(job_id)
+    job = owned_analysis(job_id)
     jobs.delete([job])
     return "", 204
 

@@ -13,7 +13,7 @@ from flask import current_app
 from .engine import FlowQuery, Query, resolve_any
 from .errors import QueueFull
 from .extensions import db
-from .models import Job, utcnow
+from .models import Job, Share, utcnow
 from .realtime import publish
 from .web import engine
 
@@ -78,6 +78,8 @@ def enqueue(job: Job) -> str | None:
 def delete(jobs_to_delete: list[Job]) -> None:
     """Delete jobs and tell their owners' open pages; a worker finding its job gone just stops."""
     gone = [(job.owner, job.id) for job in jobs_to_delete]
+    if gone:  # their share links go with them (the foreign key cascades too, where the database enforces it)
+        db.session.execute(db.delete(Share).where(Share.job_id.in_([job_id for _, job_id in gone])))
     for job in jobs_to_delete:
         db.session.delete(job)
     db.session.commit()

@@ -1,11 +1,12 @@
-"""Database rows: analysis jobs, each owned by one browser session."""
+"""Database rows: analysis jobs and saved scenarios, each owned by one browser session (or one user), and the
+read-only links their owners share."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -116,3 +117,26 @@ class Job(db.Model):
                 "created_at": self.created_at.isoformat(),
                 "started_at": self.started_at and self.started_at.isoformat(),
                 "finished_at": self.finished_at and self.finished_at.isoformat()}
+
+
+def new_share_token() -> str:
+    """The secret of a share link: 256 random bits, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+SHARE_TOKEN_PATTERN = r"[A-Za-z0-9_-]{43}"
+
+
+class Share(db.Model):
+    """A read-only link to one finished analysis, made by its owner: whoever holds the token sees the result,
+    nothing else of the owner's. Revoking deletes the row; deleting the analysis deletes its links."""
+
+    __tablename__ = "share"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_share_token)
+    job_id: Mapped[int] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), index=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    # per year the analysis reads: the version its files state and when it was imported, as the link was made
+    dataset_state: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

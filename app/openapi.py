@@ -12,6 +12,7 @@ from .openapi_chains import chain_result_schemas, with_chains
 from .openapi_datasets import dataset_schemas
 from .openapi_flows import AXIS, flow_query_schema, flow_result_schema
 from .openapi_flows import EXAMPLES as FLOW_EXAMPLES
+from .openapi_shares import share_paths
 from .openapi_time import over_time, time_result_schemas
 
 CODE = {"type": "string", "minLength": 1}
@@ -197,6 +198,7 @@ def openapi_document() -> dict:
                            "parameters": id_param,
                            "responses": {"204": _response("Deleted"), "404": _ref("NotFound"),
                                          "405": _ref("MethodNotAllowed")}}},
+            **share_paths(id_param, _response, _ref),
             "/api/v1/openapi.json": {"get": {
                 "operationId": "getOpenapi", "summary": "This document",
                 "responses": _public("The OpenAPI document", {"type": "object", "required": ["openapi", "paths"]})}},

@@ -11,7 +11,7 @@ from .forms import form_state, picker_edit
 from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_jobs, owned_scenarios
 from .parsing import FieldError, strict_int, strict_number
 from .security import limit_submissions
-from .web import dataset_arg, id_arg, is_htmx
+from .web import dataset_arg, id_arg, is_htmx, table_args
 
 bp = Blueprint("pages", __name__)
 
@@ -26,11 +26,6 @@ def page_context(a: str | None = None, b: str | None = None, dataset: str | None
         abort(404)
     return {"form": form_state(dataset), "queue": queue, "panel_a": panel_a, "panel_b": panel_b,
             "saved_scenarios": owned_scenarios(), **table_args()}
-
-
-def table_args() -> dict:
-    """How result tables are sorted and whether they show every row (templating.table_view checks the words)."""
-    return {"sort": request.args.get("sort"), "show": request.args.get("rows"), "scale": request.args.get("scale")}
 
 
 @bp.get("/")

@@ -50,6 +50,11 @@ def dataset_arg() -> str | None:
     return name
 
 
+def table_args() -> dict:
+    """How result tables are sorted and whether they show every row (templating.table_view checks the words)."""
+    return {"sort": request.args.get("sort"), "show": request.args.get("rows"), "scale": request.args.get("scale")}
+
+
 def init_app(app) -> None:
     app.after_request(vary_on_htmx)
 

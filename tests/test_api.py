@@ -100,7 +100,8 @@ def test_openapi_document_describes_every_route(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {"/api/v1/datasets", "/api/v1/datasets/{name}", "/api/v1/analyses",
-                                 "/api/v1/analyses/{id}", "/api/v1/openapi.json"}
+                                 "/api/v1/analyses/{id}", "/api/v1/analyses/{id}/shares",
+                                 "/api/v1/analyses/{id}/shares/{token}", "/api/v1/openapi.json"}
     assert doc["paths"]["/api/v1/analyses"]["post"]["requestBody"]["content"]["application/json"]["schema"] == \
         {"$ref": "#/components/schemas/Query"}
     classic, flows = doc["components"]["schemas"]["Query"]["oneOf"]
@@ -240,6 +241,9 @@ def test_every_response_is_documented_with_its_headers(client):
         ("/api/v1/analyses", "post"): {"202", "400", "405", "413", "415", "422", "429"},
         ("/api/v1/analyses/{id}", "get"): {"200", "404", "405"},
         ("/api/v1/analyses/{id}", "delete"): {"204", "404", "405"},
+        ("/api/v1/analyses/{id}/shares", "post"): {"201", "400", "404", "405", "409", "413", "415", "422"},
+        ("/api/v1/analyses/{id}/shares", "get"): {"200", "404", "405"},
+        ("/api/v1/analyses/{id}/shares/{token}", "delete"): {"204", "404", "405"},
         ("/api/v1/openapi.json", "get"): {"200", "304", "405"},
     }
     assert set(documented(doc, "/api/v1/analyses", "post", 202)["headers"]) == {"Location"}

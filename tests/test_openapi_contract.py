@@ -47,6 +47,7 @@ from .conftest import make_app
 MAX_EXAMPLES = 40
 SEED = 20261127
 CREATE = "POST /api/v1/analyses"
+SHARE = "POST /api/v1/analyses/{id}/shares"
 # what only the dataset can decide: a schema-valid body may still be refused (422) for these
 DATASET_FIELDS = re.compile(r"dataset|year|years|decompose|selection|indicator|products|regions|per|"
                             r"(?:origin|consumer)_regions|(?:origin|final)_products|"
@@ -188,12 +189,18 @@ def test_schemathesis_finds_nothing(contract_app):
     assert not report["failures"], "\n\n".join(f"{c} {o}: {t}\n{m}" for c, o, t, m in report["failures"][:10])
     # schemathesis leaves out the path it loaded the document from (GET /api/v1/openapi.json)
     assert report["operations"] == {"GET /api/v1/datasets", "GET /api/v1/datasets/{name}", CREATE,
-                                    "GET /api/v1/analyses/{id}", "DELETE /api/v1/analyses/{id}"}
+                                    "GET /api/v1/analyses/{id}", "DELETE /api/v1/analyses/{id}", SHARE,
+                                    "GET /api/v1/analyses/{id}/shares", "DELETE /api/v1/analyses/{id}/shares/{token}"}
     assert len(report["checks"]) == 15  # every check schemathesis has, max_response_time included
     # valid data reaches the engine and is queued; invalid data is refused with the documented statuses
     assert report["modes"]["positive"] >= 200 and report["modes"]["negative"] >= 100
     assert report["statuses"][(CREATE, 202)] >= 20 and report["statuses"][(CREATE, 422)] >= 20
-    assert report["statuses"][(CREATE, 400)] >= 5 and report["statuses"][(CREATE, 415)] >= 1
+    # (with the share operations in the same budget, the coverage phase spends fewer cases on CREATE's 400s)
+    assert report["statuses"][(CREATE, 400)] >= 3 and report["statuses"][(CREATE, 415)] >= 1
+    # links are made to the analyses the run created, listed, and revoked through the document's own link
+    assert report["statuses"][(SHARE, 201)] >= 10 and report["statuses"][(SHARE, 422)] >= 3
+    assert report["statuses"][("GET /api/v1/analyses/{id}/shares", 200)] >= 10
+    assert report["statuses"][("DELETE /api/v1/analyses/{id}/shares/{token}", 204)] >= 1
     assert report["statuses"][("GET /api/v1/analyses/{id}", 200)] >= 5
     assert report["statuses"][("DELETE /api/v1/analyses/{id}", 204)] >= 5
     # a 422 for a schema-valid body only ever names what the dataset decides, and the engine's own

@@ -177,7 +177,7 @@ def test_migrations_run_from_empty_on_postgresql(pg_url, shared_store):
         columns = {r[0] for r in conn.execute("select column_name from information_schema.columns "
                                               "where table_name = 'job'")}
         head = conn.execute("select version_num from alembic_version").fetchone()[0]
-    assert tables == {"alembic_version", "job", "scenario"}
+    assert tables == {"alembic_version", "job", "scenario", "share"}
     assert {"owner", "status", "query", "result", "attempts", "heartbeat_at", "kind"} <= columns
     heads = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "heads"], env=env, cwd=ROOT,
                            capture_output=True, text=True, timeout=60).stdout

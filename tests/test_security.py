@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.models import Job, Scenario
+from app.models import Job, Scenario, Share
 
 from .conftest import make_app
 
@@ -295,7 +295,14 @@ HOSTILE_GETS = ["/api/v1/analyses/-1", "/api/v1/analyses/abc", "/api/v1/analyses
                 "/nope", "/api/v1/nope", "/api/v2/datasets",
                 "/api/v1/analyses/" + "0" * 32, "/api/v1/analyses/" + "a" * 31, "/api/v1/analyses/\u0661",
                 "/analyses/" + "f" * 32, "/analyses/" + "f" * 32 + ".csv", "/?a=" + "f" * 32, "/?a=1",
-                "/scenarios?edit=" + "e" * 32, "/scenarios?edit=1"]
+                "/scenarios?edit=" + "e" * 32, "/scenarios?edit=1",
+                # share tokens: unknown, one short or long, path tricks, markup, a NUL, an id in its place
+                "/s/" + "A" * 43, "/s/" + "A" * 42, "/s/" + "A" * 44, "/s/" + "A" * 43 + ".csv",
+                "/s/" + "A" * 43 + ".svg", "/s/" + "A" * 43 + ".xlsx", "/s/..%2F..%2Fetc%2Fpasswd", "/s/%2e%2e",
+                "/s/" + "A" * 40 + "%00AB",
+                "/s/<script>alert(1)</script>" + "A" * 14, "/s/" + "f" * 32, "/s/", "/s/" + "A" * 3000,
+                "/s/" + "A" * 43 + "?sort=%00&rows=-1",
+                "/api/v1/analyses/" + "f" * 32 + "/shares", "/api/v1/analyses/abc/shares"]
 
 
 def hostile_forms():
@@ -331,7 +338,12 @@ def hostile_forms():
                          ("/analyses/99/scenario", [("scenario_id", "9" * 5000)]),
                          ("/scenarios/99/delete", []), ("/analyses/abc/delete", []),
                          ("/analyses/" + "f" * 32 + "/delete", []), ("/scenarios/" + "e" * 32 + "/delete", []),
-                         ("/analyses/" + "f" * 32 + "/scenario", [("scenario_id", "e" * 32)])]:
+                         ("/analyses/" + "f" * 32 + "/scenario", [("scenario_id", "e" * 32)]),
+                         ("/analyses/" + "f" * 32 + "/shares", []), ("/analyses/abc/shares", []),
+                         ("/shares/" + "A" * 43 + "/revoke", []), ("/shares/" + "A" * 42 + "/revoke", []),
+                         ("/shares/" + "A" * 43 + "/revoke", [("job", "abc")]),
+                         ("/shares/" + "A" * 43 + "/revoke", [("job", "f" * 32)]),
+                         ("/shares/" + "A" * 43 + "/revoke", [("job", "\x00" * 40)])]:
         cases.append((f"post {path}", path, fields))
     return cases
 
@@ -354,6 +366,7 @@ def assert_nothing_written(app):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 0
         assert db.session.scalar(db.select(db.func.count()).select_from(Scenario)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(Share)) == 0
 
 
 @pytest.mark.parametrize("label, body, ctype", HOSTILE_API, ids=[c[0] for c in HOSTILE_API])

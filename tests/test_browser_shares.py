@@ -1,0 +1,73 @@
+"""Share links in a real browser (Debian's chromium via Playwright), with and without JavaScript: the owner makes
+a link from the result, another browser opens it read-only, the owner revokes it and it leads nowhere."""
+
+import os
+import time
+
+import pytest
+
+from .conftest import CHROMIUM
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is missing (apt-get install -y chromium); "
+                                       ".ci/run installs it")
+
+
+def finished(page, data: dict) -> dict:
+    created = page.request.post("/api/v1/analyses", data=data).json()
+    deadline = time.monotonic() + 30
+    while (job := page.request.get(created["url"]).json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the analysis did not finish"
+        time.sleep(0.1)
+    assert job["status"] == "done"
+    return {**job, "id": created["id"]}
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_share_open_elsewhere_and_revoke(live_server, browser, javascript):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect
+
+    owner = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = owner.new_page()
+    page.goto("/")
+    job = finished(page, {"dataset": "small", "indicator": "co2", "perspective": "consumption", "by": "region",
+                          "regions": ["Europe", "JP", "TOTAL"]})
+    page.goto(f"/?a={job['id']}" if javascript else f"/analyses/{job['id']}")
+    page.get_by_role("button", name="Make a read-only link").focus()
+    page.keyboard.press("Enter")
+    box = page.locator("input.share-url").first
+    expect(box).to_be_focused()  # the new link, ready to copy
+    url = box.input_value()
+    assert url.startswith(live_server.url + "/s/") and len(url.rsplit("/", 1)[1]) == 43
+    if javascript:
+        assert page.url == live_server.url + f"/?a={job['id']}"  # swapped in place, nothing reloaded
+
+    visitor = browser.new_context(java_script_enabled=javascript, viewport={"width": 320, "height": 800})
+    shared = visitor.new_page()
+    response = shared.goto(url)
+    assert response.status == 200 and response.headers["referrer-policy"] == "no-referrer"
+    values = [float(v) for v in shared.eval_on_selector_all("table.data td[data-value]",
+                                                            "cells => cells.map(c => c.dataset.value)")]
+    assert values == [row["value"] for row in job["result"]["rows"]] + [job["result"]["total"]]
+    assert shared.locator("form").count() == 0  # nothing to change, queue or delete
+    assert shared.get_by_role("link", name="table (CSV)").count() == 1
+    if javascript:
+        assert serious_violations(Axe().run(shared)) == []
+        assert shared.evaluate("document.documentElement.scrollWidth") <= 320
+        # sorting the shared table stays on the shared page (htmx swaps the panel from the link's own URL)
+        shared.locator("th a", has_text="Name").first.click()
+        expect(shared.locator("th[aria-sort='ascending']")).to_have_count(1)
+        assert shared.url == url
+
+    page.get_by_role("button", name="Revoke").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("The link is revoked")).to_be_visible()
+    assert shared.goto(url).status == 404
+    visitor.close()
+    owner.close()
+
+
+def serious_violations(results) -> list[str]:
+    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
