@@ -6,7 +6,9 @@ names every deployment tool knows, DATABASE_URL and REDIS_URL); a test's own con
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +35,14 @@ def defaults(instance: Path) -> dict:
         SESSION_COOKIE_SECURE=False,   # Secure is added anyway on requests that came over HTTPS
         WTF_CSRF_TIME_LIMIT=None,      # tokens live as long as the session: no expiry in an open tab
         TRUST_PROXY=False,             # behind a TLS proxy: trust its X-Forwarded-* headers
+        # On an intranet behind a sign-on proxy: the header in which it names the signed-in user (e.g.
+        # "X-Remote-User"). Set, jobs and scenarios belong to that user on any browser and machine, and a
+        # request that names no user is refused (401); None: each browser session owns its own.
+        TRUSTED_USER_HEADER=None,
+        # The addresses the header is taken from: the sign-on proxy as this server sees it (the connection's
+        # own address, never X-Forwarded-For), as a list or one string separated by commas, CIDR blocks
+        # allowed, "unix" for a unix socket (which reports no address). Needed with TRUSTED_USER_HEADER.
+        TRUSTED_PROXIES=[],
 
         # how much one client may ask for
         SUBMIT_RATE_LIMIT="60 per minute",
@@ -96,7 +106,7 @@ def from_environment(config) -> None:
 
 def complete(config, instance: Path) -> None:
     """What follows from the settings given: the database driver and pool, where rate limits are counted,
-    the websocket server's options, a secret key."""
+    the websocket server's options, a secret key, the sign-on proxy's addresses (checked, as networks)."""
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith(("postgres://", "postgresql://")):
         # the driver the project installs (psycopg 3), whatever URL form the deployment uses
@@ -114,6 +124,40 @@ def complete(config, instance: Path) -> None:
     }
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = secret_key(instance)
+    config["TRUSTED_PROXIES"] = trusted_proxies(config["TRUSTED_PROXIES"])
+    header = config["TRUSTED_USER_HEADER"]
+    if header and not HEADER_NAME.fullmatch(header):
+        raise ValueError(f"TRUSTED_USER_HEADER: {header!r} is not a header name such as X-Remote-User "
+                         "(letters, digits and hyphens: servers drop or merge names with other characters)")
+    if header and not config["TRUSTED_PROXIES"]:
+        raise ValueError("TRUSTED_USER_HEADER needs TRUSTED_PROXIES: the addresses of the sign-on proxy, "
+                         "the only ones the header is taken from")
+
+
+HEADER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+UNIX_SOCKET = "unix"  # in TRUSTED_PROXIES: a connection over a unix socket, which has no address
+
+
+def trusted_proxies(value) -> tuple:
+    """TRUSTED_PROXIES as networks (and "unix"): from a list, or one string separated by commas or spaces.
+
+    A block with bits set past its prefix (10.0.0.5/8) is refused rather than widened: a typo here
+    must not trust more addresses than meant."""
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    elif not isinstance(value, (list, tuple)):
+        value = [value] if value else []
+    parsed = []
+    for entry in value:
+        if entry == UNIX_SOCKET:
+            parsed.append(UNIX_SOCKET)
+            continue
+        try:
+            parsed.append(ipaddress.ip_network(str(entry).strip()))
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an address or a block such as 10.0.0.0/8 "
+                             "(without bits set past its prefix), nor unix") from None
+    return tuple(parsed)
 
 
 def secret_key(instance: Path) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import time
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_wtf.csrf import CSRFProtect
 
 from .assets import IMMUTABLE, is_fingerprinted
-from .ownership import OWNER_KEY, address_key
+from .ownership import address_key, current_owner, require_signed_in_user
 
 csrf = CSRFProtect()
 
@@ -37,8 +37,8 @@ def is_public() -> bool:
 
 
 def limit_key() -> str:
-    """Limits count per browser session; requests without one count per address."""
-    return session.get(OWNER_KEY) or request.remote_addr or "unknown"
+    """Limits count per owner (a browser session, or a signed-in user); requests without one per address."""
+    return current_owner(create=False) or request.remote_addr or "unknown"
 
 
 # No X-RateLimit-*/Retry-After on every response: the library would put a Retry-After of the whole
@@ -110,6 +110,7 @@ def rate_limit_retry_after(exc) -> int:
 
 
 def init_app(app) -> None:
+    app.before_request(require_signed_in_user)  # first: a request that names no user gets no further
     app.session_interface = SessionInterface()
     csrf.init_app(app)
     limiter.init_app(app)  # its settings (RATELIMIT_*) are in app/config.py

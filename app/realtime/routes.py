@@ -1,4 +1,8 @@
-"""The websocket route: sends the session's feed, its queue then each change, as htmx fragments swapped by id."""
+"""The websocket route: sends its owner's feed, the queue then each change, as htmx fragments swapped by id.
+
+The owner is current_owner()'s, as on every page: a browser session, or the user the sign-on proxy names
+(a request naming none is refused before the handshake, app/ownership.py require_signed_in_user).
+"""
 
 from __future__ import annotations
 
