@@ -187,7 +187,7 @@ def owned_analysis(job_id: str) -> Job:
     """This session's analysis, or a 404 naming the id."""
     job = owned_or_none(Job, job_id)
     if job is None:
-        fail(404, f"no analysis {job_id} in this session", "id")
+        fail(404, f"no analysis {job_id} of yours", "id")
     return job
 
 

@@ -161,8 +161,9 @@ def openapi_document() -> dict:
         "info": {
             "title": "RaMa-Scene API", "version": "1",
             "description": "Footprint analyses on EE-MRIO datasets. Analyses belong to the browser session "
-                           "(the session cookie) that created them; another session gets 404, as for an id "
-                           "that does not exist. Errors are JSON {error, field}: field is the JSON path of the "
+                           "(the session cookie) that created them, or behind a sign-on proxy to the signed-in "
+                           "user; anyone else gets 404, as for an id that does not exist. Errors are JSON "
+                           "{error, field}: field is the JSON path of the "
                            "offending field (interventions[0].consumer_region), body for the body as a whole. "
                            "A method a path does not list gives 405 with Allow; a 429 says in Retry-After "
                            "when to try again."},

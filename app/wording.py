@@ -63,8 +63,8 @@ REPHRASED = [
      r"\1 is below \2, which would make coefficients negative"),
     (re.compile(r"must be FD or a product code"), "must be final demand (FD) or a product code"),
 ]
-NOT_FOUND = ("This page was not found: an analysis or scenario may have been deleted, or it belongs to "
-             "another browser session.")
+NOT_FOUND = ("This page was not found: an analysis, scenario or share link may have been deleted or revoked, or "
+             "it belongs to someone else.")
 EXPIRED = "This form has expired or came from another site. Reload the page and try again."
 
 

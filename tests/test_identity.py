@@ -402,3 +402,23 @@ def test_in_chromium_each_user_sees_only_their_own_analysis(shared_store, tmp_pa
         finally:
             for context in contexts:
                 context.close()
+
+
+def test_share_links_follow_the_user_across_browsers(signed_app):
+    """A link made on one browser is listed and revoked from another of the same user; the other user can
+    neither list nor revoke it, but can open it (a link is for whoever holds it)."""
+    alice_work, alice_home = behind_proxy(signed_app, "alice"), behind_proxy(signed_app, "alice")
+    bob = behind_proxy(signed_app, "bob")
+    job_id = submit(alice_work)
+    made = alice_work.post(f"/api/v1/analyses/{job_id}/shares", json={})
+    assert made.status_code == 201
+    token = made.get_json()["token"]
+    assert [s["token"] for s in alice_home.get(f"/api/v1/analyses/{job_id}/shares").get_json()["shares"]] == [token]
+    assert token in alice_home.get("/shares").get_data(as_text=True)
+    assert token not in bob.get("/shares").get_data(as_text=True)
+    assert bob.get(f"/api/v1/analyses/{job_id}/shares").status_code == 404
+    assert bob.delete(f"/api/v1/analyses/{job_id}/shares/{token}").status_code == 404
+    assert bob.post(f"/shares/{token}/revoke").status_code == 404
+    assert bob.get(f"/s/{token}").status_code == 200
+    assert alice_home.delete(f"/api/v1/analyses/{job_id}/shares/{token}").status_code == 204
+    assert bob.get(f"/s/{token}").status_code == 404
