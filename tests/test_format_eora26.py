@@ -122,7 +122,7 @@ def test_eora26_imports_as_pymrio_reads_it(tmp_path, runner, zipped):
     assert store.verify("eora") == []
 
 
-def assert_views_match(engine, dataset, name, ext, label, regions, sectors) -> int:
+def assert_views_match(engine, dataset, name, ext, label, regions, sectors, year=None) -> int:
     """The four classic views of indicator `name` equal pymrio's D_cba and D_pba of row `label` of the
     extension ext, by region (the files' order) and by product, to 1e-9; the number of views checked."""
     code = next(i["code"] for i in dataset.indicators if i["name"] == name)
@@ -131,7 +131,8 @@ def assert_views_match(engine, dataset, name, ext, label, regions, sectors) -> i
             # the dataset's regions in the files' order, whatever their codes (see the regions' test)
             selection = {"regions": tuple(dataset.regions.leaf_codes())} if by == "region" else \
                 {"products": tuple(keys)}
-            answer = engine.answer(Query(dataset.name, code, perspective, by, direct=False, **selection))
+            answer = engine.answer(Query(dataset.name, code, perspective, by, year=year, direct=False,
+                                         **selection))
             want = account.loc[label].groupby(level=level, sort=False).sum().reindex(keys).to_numpy()
             assert np.allclose([r.value for r in answer.rows], want, rtol=1e-9, atol=0)
             assert want.sum() > 0
@@ -215,3 +216,42 @@ def assert_refused_and_kept(runner, name, good_args, bad_args, message):
     assert after.path == before.path and after.years == [2011]
     assert np.array_equal(after.technical_coefficients(2011, dense=True), A)
     assert store.verify(name) == []
+
+
+def write_with_indices(dest, years, seed: int = 0):
+    """Year archives holding only their tables, and one indices.zip with the four label files beside them."""
+    dest.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for year in years:
+        files = eora26_files(year, seed)
+        tables = {m: text for m, text in files.items() if not m.startswith("labels_")}
+        paths.append(write_eora26(dest, year, files=tables))
+    with zipfile.ZipFile(dest / "indices.zip", "w") as archive:
+        for member, text in files.items():
+            if member.startswith("labels_"):
+                archive.writestr(member, text)
+    return paths
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")
+def test_labels_in_an_indices_zip_beside_the_year_archives(tmp_path, runner):
+    paths = write_with_indices(tmp_path / "src", [2011, 2012], seed=5)
+    result = runner.invoke(args=["data", "import", *map(str, paths), "--name", "eora"])
+    assert result.exit_code == 0, result.output + result.stderr
+    store = Store(runner.app.config["STORE_PATH"])
+    dataset, engine = store.open("eora"), Engine(store)
+    assert dataset.years == [2011, 2012] and dataset.regions.size == len(REGIONS)
+    # pymrio's own reading of the same layout: the folder holding the year archive and indices.zip
+    checked = 0
+    for year in (2011, 2012):
+        reference = pymrio.parse_eora26(str(tmp_path / "src"), year=year, price="bp")
+        reference.calc_all()
+        row = Q_ROWS[0]
+        checked += assert_views_match(engine, dataset, stressor_name(row), reference.Q,
+                                      (row[0].split(" (")[0], row[1]), list(REGIONS), SECTORS, year=year)
+    assert checked == 8
+    # without indices.zip the labels are missing, and the message says where they were looked for
+    (tmp_path / "src" / "indices.zip").unlink()
+    refused = runner.invoke(args=["data", "import", str(paths[0]), "--name", "eora2"])
+    assert refused.exit_code == 1
+    assert "no labels_T.txt in it or in an indices.zip beside it" in refused.stderr

@@ -1,11 +1,13 @@
 """Eora26: the release archives Eora26_<year>_bp.zip (or a folder of their files Eora26_<year>_bp_T.txt, _FD,
 _Q, _QY, _VA beside labels_T.txt, labels_FD.txt, labels_Q.txt and labels_VA.txt), read with pymrio's
-parse_eora26 at basic prices. pymrio drops Eora's rest-of-the-world row and column (ROW); the regions keep
-Eora's own three-letter codes. Eora is under its own terms, not an open licence."""
+parse_eora26 at basic prices. Releases whose year archives hold only the tables keep the four label files in
+one indices.zip beside them: it is read from there. pymrio drops Eora's rest-of-the-world row and column
+(ROW); the regions keep Eora's own three-letter codes. Eora is under its own terms, not an open licence."""
 
 from __future__ import annotations
 
 import re
+import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -33,13 +35,32 @@ GROUPS = (("agriculture", "Agriculture, forestry and fishing", range(0, 2)),
           ("other", "Other: Eora's residual sectors and re-exports", range(24, 26)))
 
 
+LABELS = ("labels_T.txt", "labels_FD.txt", "labels_Q.txt", "labels_VA.txt")
+INDICES = "indices.zip"
+
+
+def _indices(path: Path) -> Path | None:
+    """The indices.zip beside a year archive that lacks its label files, if there is one."""
+    indices = path.parent / INDICES
+    if not zipfile.is_zipfile(path) or not zipfile.is_zipfile(indices):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        return indices if not set(LABELS) <= set(archive.namelist()) else None
+
+
 def _members(path: Path, year: int) -> dict[str, object]:
-    """Each table and label file's opener (in the zip or the folder) by its name; those that exist."""
-    names = [f"Eora26_{year}_bp_{key}.txt" for key in TABLES] + [f"{labels}.txt" for labels in
-                                                                 ("labels_T", "labels_FD", "labels_Q", "labels_VA")]
+    """Each table and label file's opener (in the zip, with indices.zip beside it, or the folder) by its
+    name; those that exist."""
+    names = [f"Eora26_{year}_bp_{key}.txt" for key in TABLES] + list(LABELS)
     if zipfile.is_zipfile(path):
         archive = zipfile.ZipFile(path)
-        return {n: (lambda n=n: archive.open(n)) for n in names if n in archive.namelist()}
+        found = {n: (lambda n=n: archive.open(n)) for n in names if n in archive.namelist()}
+        indices = _indices(path)
+        if indices is not None:
+            labels = zipfile.ZipFile(indices)
+            found.update({n: (lambda n=n: labels.open(n)) for n in LABELS
+                          if n not in found and n in labels.namelist()})
+        return found
     folder = path / str(year) if (path / str(year)).is_dir() else path
     return {n: (lambda n=n: open(folder / n, "rb")) for n in names if (folder / n).is_file()}
 
@@ -63,7 +84,9 @@ def _check_files(path: Path, year: int) -> None:
         name = f"Eora26_{year}_bp_{key}.txt"
         for needed in (name, f"{rows}.txt", f"{columns}.txt"):
             if needed not in members:
-                raise DatasetError("paths", str(path), f"{path}: no {needed} (Eora26 {year} at basic prices)")
+                where = f" in it or in an {INDICES} beside it" if needed in LABELS and path.is_file() else ""
+                raise DatasetError("paths", str(path), f"{path}: no {needed}{where} (Eora26 {year} at basic "
+                                   "prices)")
         for labels in (rows, columns):
             if labels not in sizes:
                 sizes[labels] = _shape(members[f"{labels}.txt"])[0]
@@ -96,10 +119,18 @@ def _read(path: Path, year: int | None):
 
     year = _year(path, year)
     _check_files(path, year)
-    with pymrio_reading(path, f"Eora26 {year}"), warnings.catch_warnings():
+    indices = _indices(path)
+    with pymrio_reading(path, f"Eora26 {year}"), warnings.catch_warnings(), tempfile.TemporaryDirectory() as staged:
         # pymrio drops ROW from an unsorted index: a note on its speed, not on the data
         warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-        io = pymrio.parse_eora26(path, year=year, price="bp")
+        if indices is None:
+            io = pymrio.parse_eora26(path, year=year, price="bp")
+        else:
+            # pymrio looks for indices.zip only in a folder it is given, and there takes any zip whose name
+            # has the year: a folder of links to exactly these two files
+            (Path(staged) / path.name).symlink_to(path.resolve())
+            (Path(staged) / INDICES).symlink_to(indices.resolve())
+            io = pymrio.parse_eora26(staged, year=year, price="bp")
     tables = {"T": io.Z, "FD": io.Y, "Q": io.Q.F, "QY": io.Q.F_Y, "VA": io.VA.F}
     for key, table in tables.items():
         if table.isna().to_numpy().any():
