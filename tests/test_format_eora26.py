@@ -104,7 +104,8 @@ def test_eora26_imports_as_pymrio_reads_it(tmp_path, runner, zipped):
     units = {i["name"]: i["unit"] for i in dataset.indicators}
     assert units["Energy Usage - Coal"] == "TJ" and units["CO2 emissions - Total"] == "Gg"
     assert units["Water Footprint - Blue"] == ""
-    assert len(dataset.indicators) == len(Q_ROWS) + len(VA_ROWS)
+    assert len(dataset.indicators) == len(Q_ROWS) + len(VA_ROWS) + 1  # and value added, the table's balance
+    assert units["Value added"] == "000 USD"
     provenance = dataset.provenance()
     assert provenance["database"] == "Eora26" and provenance["format"] == "eora26"
     assert "academic" in provenance["licence"] and "worldmrio.com" in provenance["licence"]
@@ -255,3 +256,30 @@ def test_labels_in_an_indices_zip_beside_the_year_archives(tmp_path, runner):
     refused = runner.invoke(args=["data", "import", str(paths[0]), "--name", "eora2"])
     assert refused.exit_code == 1
     assert "no labels_T.txt in it or in an indices.zip beside it" in refused.stderr
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")
+def test_value_added_is_the_tables_balance_and_normalises_per_unit(tmp_path, runner):
+    """Eora's value added: each industry's output (Z and FD across) less its inputs (Z down), from pymrio's own
+    parse; per unit of value added divides each origin region's impacts by that summed per region."""
+    from app.engine.flows import FlowQuery, answer_flows
+
+    path = write_eora26(tmp_path / "src", 2011, seed=7)
+    assert runner.invoke(args=["data", "import", str(path), "--name", "eora"]).exit_code == 0
+    engine = Engine(Store(runner.app.config["STORE_PATH"]))
+    dataset = engine.dataset("eora")
+    reference = pymrio.parse_eora26(path, year=2011, price="bp")
+    Z, Y = reference.Z.to_numpy(), reference.Y.to_numpy()
+    balance = Z.sum(axis=1) + Y.sum(axis=1) - Z.sum(axis=0)
+    by_region = balance.reshape(len(REGIONS), -1).sum(axis=1)
+    regions = tuple(dataset.regions.leaf_codes())
+    va = answer_flows(engine, FlowQuery(dataset="eora", indicator="value_added", by=("origin-region",),
+                                        origin_regions=regions, direct=False))
+    assert np.allclose([r.value for r in va.rows], by_region, rtol=1e-9, atol=0)
+    co2 = next(i["code"] for i in dataset.indicators if i["name"] == "CO2 emissions - Total")
+    plain = answer_flows(engine, FlowQuery(dataset="eora", indicator=co2, by=("origin-region",),
+                                           origin_regions=regions))
+    per = answer_flows(engine, FlowQuery(dataset="eora", indicator=co2, by=("origin-region",),
+                                         origin_regions=regions, per="value-added"))
+    assert np.allclose([r.value for r in per.rows], [r.value for r in plain.rows] / by_region, rtol=1e-9, atol=0)
+    assert per.unit == "Gg per 000 USD of value added"

@@ -37,6 +37,7 @@ GROUPS = (("agriculture", "Agriculture, forestry and fishing", range(0, 2)),
 
 LABELS = ("labels_T.txt", "labels_FD.txt", "labels_Q.txt", "labels_VA.txt")
 INDICES = "indices.zip"
+VALUE_ADDED = "Value added"  # the name the engine divides by for per-unit figures (normalise.py)
 
 
 def _indices(path: Path) -> Path | None:
@@ -139,7 +140,22 @@ def _read(path: Path, year: int | None):
     if len(io.get_sectors()) != N_SECTORS:
         raise DatasetError("paths", str(path), f"{path}: labels_T.txt has {len(io.get_sectors())} sectors "
                            f"per country; Eora26 has {N_SECTORS}")
+    _value_added(io)
     return io, year, version_of(io)
+
+
+def _value_added(io) -> None:
+    """A "Value added" indicator for per-unit figures: each industry's output less its intermediate inputs,
+    the table's own balance. Eora's primary-input rows are kept as they are, but their sum is not used: the
+    files do not say whether the subsidies row is stored as a negative amount."""
+    import pandas as pd
+    import pymrio
+
+    output = io.Z.sum(axis=1) + io.Y.sum(axis=1)
+    balance = (output - io.Z.sum(axis=0).reindex(output.index)).to_frame(VALUE_ADDED).T
+    balance.index.name = "indicator"
+    io.value_added = pymrio.Extension(name=VALUE_ADDED, F=balance,
+                                      unit=pd.DataFrame({"unit": ["000 USD"]}, index=balance.index))
 
 
 def _detect(path: Path) -> bool:
