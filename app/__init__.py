@@ -32,6 +32,7 @@ def create_app(test_config=None):
         assets,
         cli,
         datasets,
+        downloads,
         errors,
         ownership,
         pages,
@@ -72,6 +73,7 @@ def create_app(test_config=None):
     app.register_blueprint(realtime.routes.bp)
     app.register_blueprint(scenarios.bp)
     app.register_blueprint(datasets.bp)
+    app.register_blueprint(downloads.bp)
     return app
 
 
