@@ -11,6 +11,7 @@ import json
 import xlsxwriter
 
 from . import exports, presenting
+from .chainviews import TITLES, chain_kind
 from .provenance import result_provenance, year_words
 from .xlsxcharts import chart_plan
 
@@ -92,7 +93,9 @@ def table_sheet(cells: Cells, sheet, table: exports.Table, unit: str) -> None:
 def query_lines(job, table: exports.Table, plan: dict) -> list[tuple]:
     """What the sheet Query says, line by line: (label, text[, more])."""
     query, result = job.query, job.result
-    lines = [("Analysis", f"RaMa-Scene analysis {job.number}: {presenting.title(query)}"),
+    kind = chain_kind(query)
+    title = f"{TITLES[kind]}: {presenting.title(query)}" if kind else presenting.title(query)
+    lines = [("Analysis", f"RaMa-Scene analysis {job.number}: {title}"),
              ("Query in words", presenting.describe(query, result))]
     interventions = query.get("interventions") or []
     if interventions:

@@ -228,6 +228,8 @@ def test_supply_chain_layers_paths_and_sensitivity(client):
                       len(p["stages"]) - 1, " > ".join(f"{s['region']} {s['product']}" for s in p["stages"])]
                      for k, p in enumerate(result["paths"])]
     assert book.sheetnames == ["Table", "Query"]  # no spreadsheet chart stands in for the tree of paths
+    assert about(book)["Analysis"][0].startswith(f"RaMa-Scene analysis {job['number']}: The largest supply-chain "
+                                                 "paths: Consumption-based")
     assert "SVG" in about(book)["Chart"][0] and "cannot draw" in about(book)["Chart"][0]
 
     job = finished(client, {**base, "sensitivity": 4})
