@@ -33,6 +33,7 @@ def create_app(test_config=None):
         assets,
         cli,
         datasets,
+        downloads,
         errors,
         ownership,
         pages,
@@ -77,6 +78,7 @@ def create_app(test_config=None):
     app.register_blueprint(datasets.bp)
     app.register_blueprint(shares.bp)
     app.register_blueprint(api_shares.bp)
+    app.register_blueprint(downloads.bp)
     return app
 
 

@@ -16,6 +16,7 @@ from . import exports, presenting, sharing
 from .models import SHARE_TOKEN_PATTERN
 from .ownership import current_owner, owned_job_or_404
 from .web import is_htmx, table_args
+from .workbook import MIMETYPE, workbook_bytes
 
 bp = Blueprint("shares", __name__)
 
@@ -112,3 +113,10 @@ def download_svg(token: str):
     svg = presenting.chart(job.query, job.result, f"chart-{job.public_id}", standalone=True)
     return _shared(Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml", headers={
         "Content-Disposition": f'attachment; filename="ramascene-shared-analysis-{job.number}.svg"'}))
+
+
+@bp.get("/s/<share_token:token>.xlsx")
+def download_xlsx(token: str):
+    _, job = sharing.shared_or_404(token)
+    return _shared(Response(workbook_bytes(job), mimetype=MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="ramascene-shared-analysis-{job.number}.xlsx"'}))

@@ -10,15 +10,13 @@ again since the result was computed (its numbers may no longer be what the datas
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from flask import abort, url_for
 
-from .engine import EngineError
 from .errors import fail
 from .extensions import db
 from .models import SHARE_TOKEN_PATTERN, Job, Share
-from .web import engine
+from .provenance import result_provenance
 
 MAX_SHARES_PER_OWNER = 200
 _TOKEN = re.compile(SHARE_TOKEN_PATTERN + r"\Z")
@@ -28,29 +26,12 @@ def is_token(value) -> bool:
     return isinstance(value, str) and _TOKEN.match(value) is not None
 
 
-def years_read(query: dict) -> list[str]:
-    """The years an analysis reads: one, a series' years, or a decomposition's two."""
-    if query.get("years"):
-        return [str(y) for y in query["years"]]
-    if query.get("decompose"):
-        return [str(y) for y in query["decompose"]]
-    return [str(query["year"])] if "year" in query else []
-
-
-def _provenance(query: dict) -> dict | None:
-    try:
-        return engine().dataset(query["dataset"]).provenance()
-    except EngineError:  # gone, or damaged
-        return None
-
-
-def dataset_state(query: dict, provenance: dict | None = None) -> dict:
+def dataset_state(query: dict) -> dict:
     """Per year read: the version the dataset's files state and when the year was imported (empty when the
-    dataset is gone or damaged)."""
-    provenance = provenance or _provenance(query)
-    years = provenance["years"] if provenance else {}
-    return {year: {"version": years[year]["version"], "imported": years[year]["imported"]}
-            for year in years_read(query) if year in years}
+    dataset is gone)."""
+    known = result_provenance(query)
+    return {} if known["gone"] else {str(y["year"]): {"version": y["version"], "imported": y["imported"]}
+                                     for y in known["years"]}
 
 
 def create(job: Job, owner: str) -> Share:
@@ -103,24 +84,13 @@ def shared_or_404(token: str) -> tuple[Share, Job]:
     return row
 
 
-def _moment(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
-        return None
-
-
 def freshness(share: Share, job: Job) -> dict:
     """What the shared page says of the data: the source and licence, the versions recorded with the link,
-    and which years read have been imported again since the analysis ran (or whether the dataset is gone)."""
-    provenance = _provenance(job.query)
-    now = dataset_state(job.query, provenance)
-    ran = job.started_at or job.created_at
-    reimported = [year for year in years_read(job.query)
-                  if (moment := _moment(now.get(year, {}).get("imported", ""))) is None or moment > ran]
-    return {"recorded": share.dataset_state, "reimported": reimported, "gone": provenance is None,
-            "database": provenance["database"] if provenance else "",
-            "licence": provenance["licence"] if provenance else ""}
+    and which years read have been imported again since the analysis finished (or whether the dataset is gone)."""
+    known = result_provenance(job.query, job.finished_at)
+    return {"recorded": share.dataset_state, "gone": known["gone"],
+            "reimported": [str(y["year"]) for y in known.get("years", []) if y["reimported"]],
+            "database": known.get("database", ""), "licence": known.get("licence", "")}
 
 
 def url_of(share: Share) -> str:

@@ -143,6 +143,8 @@ def test_every_response_of_a_session_is_private_and_never_stored(client):
         "form fragment": client.get("/form?dataset=small", headers=htmx),
         "analysis": client.get(f"/analyses/{a}"), "panel": client.get(f"/analyses/{a}?side=b", headers=htmx),
         "csv": client.get(f"/analyses/{a}.csv"), "svg": client.get(f"/analyses/{a}.svg"),
+        "xlsx": client.get(f"/analyses/{a}.xlsx"), "share": client.post(f"/analyses/{a}/shares"),
+        "shares": client.get("/shares"),
         "api analysis": client.get(f"/api/v1/analyses/{a}"),
         "submitted": client.post("/analyses", data=MultiDict(FORM_FIELDS)),
         "submitted fragment": client.post("/analyses", data=MultiDict(FORM_FIELDS), headers=htmx),
@@ -153,17 +155,26 @@ def test_every_response_of_a_session_is_private_and_never_stored(client):
         "bad field": client.post("/scenarios/builder", data=MultiDict([("count", "x")])),
         "not mine": client.get("/analyses/99"), "api not mine": client.get("/api/v1/analyses/99"),
         "no page": client.get("/nope"),
+        # a shared page and its downloads are for whoever holds the link, and no cache keeps them either
+        **{f"shared {ext}": client.get(f"/s/{token}{ext}") for token in [shared_token(client, a)]
+           for ext in ("", ".csv", ".xlsx", ".svg")},
         "api delete": client.delete(f"/api/v1/analyses/{b}"), "delete": client.post(f"/analyses/{a}/delete"),
     }
     statuses = {label: r.status_code for label, r in responses.items()}
     assert statuses == {"202": 202, "saved": 303, "page": 200, "page a b": 200, "form fragment": 200,
-                        "analysis": 200, "panel": 200, "csv": 200, "svg": 200, "api analysis": 200,
+                        "analysis": 200, "panel": 200, "csv": 200, "svg": 200, "xlsx": 200, "share": 303,
+                        "shares": 200, "shared ": 200, "shared .csv": 200, "shared .xlsx": 200, "shared .svg": 200,
+                        "api analysis": 200,
                         "submitted": 303, "submitted fragment": 200, "form errors": 422, "builder": 200,
                         "scenarios": 200, "edit": 200, "run scenario": 303, "bad field": 400, "not mine": 404,
                         "api not mine": 404, "no page": 404, "api delete": 204, "delete": 303}
     for label, response in responses.items():
         assert response.headers["Cache-Control"] == PRIVATE, label
         assert "Retry-After" not in response.headers, label
+
+
+def shared_token(client, job_id: str) -> str:
+    return client.post(f"/api/v1/analyses/{job_id}/shares", json={}).get_json()["token"]
 
 
 def test_public_responses_may_be_cached_and_carry_no_session(client):
@@ -294,7 +305,8 @@ HOSTILE_GETS = ["/api/v1/analyses/-1", "/api/v1/analyses/abc", "/api/v1/analyses
                 "/scenarios?edit=5", "/scenarios?edit=abc", "/static/../wsgi.py", "/static/%2e%2e/wsgi.py",
                 "/nope", "/api/v1/nope", "/api/v2/datasets",
                 "/api/v1/analyses/" + "0" * 32, "/api/v1/analyses/" + "a" * 31, "/api/v1/analyses/\u0661",
-                "/analyses/" + "f" * 32, "/analyses/" + "f" * 32 + ".csv", "/?a=" + "f" * 32, "/?a=1",
+                "/analyses/" + "f" * 32, "/analyses/" + "f" * 32 + ".csv", "/analyses/" + "f" * 32 + ".xlsx",
+                "/?a=" + "f" * 32, "/?a=1",
                 "/scenarios?edit=" + "e" * 32, "/scenarios?edit=1",
                 # share tokens: unknown, one short or long, path tricks, markup, a NUL, an id in its place
                 "/s/" + "A" * 43, "/s/" + "A" * 42, "/s/" + "A" * 44, "/s/" + "A" * 43 + ".csv",

@@ -121,7 +121,8 @@ def test_another_session_cannot_see_or_delete_a_job(shared_app):
     response = submit(mine)
     assert response.status_code == 303
     job = response.headers["Location"].rsplit("/", 1)[1]
-    for path in (f"/analyses/{job}", f"/analyses/{job}.csv", f"/analyses/{job}.svg", f"/?a={job}", f"/?b={job}",
+    for path in (f"/analyses/{job}", f"/analyses/{job}.csv", f"/analyses/{job}.svg", f"/analyses/{job}.xlsx",
+                 f"/?a={job}", f"/?b={job}",
                  f"/api/v1/analyses/{job}"):
         assert theirs.get(path).status_code == 404, path
     assert theirs.post(f"/analyses/{job}/delete").status_code == 404
