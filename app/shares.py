@@ -96,7 +96,7 @@ def view(token: str):
     context = {"job": job, "shared": share, "side": "a", "against": None, "standalone": True, **table_args()}
     if is_htmx():
         return _shared(Response(render_template("workspace/_panel.html", **context)))
-    return _shared(Response(render_template("shares/shared.html", fresh=sharing.freshness(share, job),
+    return _shared(Response(render_template("shares/shared.html", fresh=sharing.freshness(job),
                                             **context)))
 
 

@@ -84,13 +84,11 @@ def shared_or_404(token: str) -> tuple[Share, Job]:
     return row
 
 
-def freshness(share: Share, job: Job) -> dict:
-    """What the shared page says of the data: the source and licence, the versions recorded with the link,
-    and which years read have been imported again since the analysis finished (or whether the dataset is gone)."""
+def freshness(job: Job) -> dict:
+    """What the shared page says of the data beyond its provenance line: whether the dataset is gone, and which
+    years read have been imported again since the analysis finished."""
     known = result_provenance(job.query, job.finished_at)
-    return {"recorded": share.dataset_state, "gone": known["gone"],
-            "reimported": [str(y["year"]) for y in known.get("years", []) if y["reimported"]],
-            "database": known.get("database", ""), "licence": known.get("licence", "")}
+    return {"gone": known["gone"], "reimported": [str(y["year"]) for y in known.get("years", []) if y["reimported"]]}
 
 
 def url_of(share: Share) -> str:
