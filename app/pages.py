@@ -52,7 +52,10 @@ def index():
         # never queued by a GET: a link from another site could do that much; the page's POST carries the token
         return render_template("workspace/confirm.html", query=query.to_dict(), fields=form.items(multi=True))
     context = page_context(a, b, form=form_state(values.get("dataset"), values, errors))
-    return render_template("workspace/index.html", asked=True, **context), 422 if errors else 200
+    # the form stays folded under the result of this very query (a reload after a run); another opens it
+    shown = context["panel_a"]
+    unfold = query is None or shown is None or bookmarks.url_of(shown.query) != bookmarks.url_of(query.to_dict())
+    return render_template("workspace/index.html", unfold=unfold, **context), 422 if errors else 200
 
 
 @bp.get("/form")

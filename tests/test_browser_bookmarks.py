@@ -105,7 +105,7 @@ def test_with_javascript_a_run_pushes_its_url_and_back_brings_the_earlier_form(l
     page.go_back()
     reloaded(page)
     assert address(page) == first and shown(page) == FIRST
-    assert page.get_attribute("#query-fold", "open") is not None  # the form a link asks for is open
+    assert page.get_attribute("#query-fold", "open") is not None  # another query than the result's: open
     page.evaluate("window.marked = true")
     page.go_back()
     reloaded(page)
@@ -115,6 +115,7 @@ def test_with_javascript_a_run_pushes_its_url_and_back_brings_the_earlier_form(l
         page.go_forward()
         reloaded(page)
         assert address(page) == url and shown(page) == state
+    assert page.get_attribute("#query-fold", "open") is None  # the query of the result shown: folded
     # a bookmark opened in another browser reopens the form filled in; a run asks the same query
     other = browser.new_context(base_url=live_server.url).new_page()
     other.goto(second)
