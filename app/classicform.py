@@ -19,6 +19,7 @@ def classic_from_form(form) -> tuple[Query | None, dict, dict]:
     values = {key: form.get(key, "") for key in ("dataset", "year", "indicator", "perspective", "by")}
     values["products"] = form.getlist("products")
     values["regions"] = form.getlist("regions")
+    values["direct"] = form.get("direct", "on") == "on"  # the classic form had no box: absent means the default
     errors = {}
     try:
         dataset = engine().dataset(values["dataset"])
@@ -29,22 +30,23 @@ def classic_from_form(form) -> tuple[Query | None, dict, dict]:
                                           "regions")
         query = Query(dataset=values["dataset"], year=values["year"], indicator=values["indicator"],
                       perspective=values["perspective"], by=values["by"],
-                      products=tuple(values["products"]), regions=tuple(values["regions"]))
+                      products=tuple(values["products"]), regions=tuple(values["regions"]), direct=values["direct"])
         engine().resolve(query)
         return query, values, errors
     except EngineError as exc:  # a bad field, or a dataset found damaged
         errors[exc.field] = exc.message
-        return None, *_as_axes(values, errors)
+        return None, *as_axes(values, errors)
 
 
-def _as_axes(values: dict, errors: dict) -> tuple[dict, dict]:
-    """A classic form's values and errors in the current form's fields, to show it again."""
+def as_axes(values: dict, errors: dict) -> tuple[dict, dict]:
+    """A classic form's values (or a stored classic query) and errors in the current form's fields: to show
+    it again, or to link to it (app/bookmarks.py)."""
     side = {"products": "final_products", "regions": "consumer_regions"}
     by = {"product": "final-product", "region": "consumer-region"}
     if values.get("perspective") == "production":
         side = {"products": "origin_products", "regions": "origin_regions"}
         by = {"product": "origin-product", "region": "origin-region"}
-    out = {key: values[key] for key in ("dataset", "year", "indicator") if key in values}
+    out = {key: values[key] for key in ("dataset", "year", "indicator", "direct") if key in values}
     out.update({side[key]: values[key] for key in side}, by=by.get(values.get("by"), ""))
 
     def field(key: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 
-from . import exports, jobs, presenting, timeviews
+from . import bookmarks, exports, jobs, presenting, timeviews
 from .classicform import any_query_from_form
 from .engine import parse_query
 from .forms import form_state, picker_edit
@@ -14,34 +14,55 @@ from .security import limit_submissions
 from .web import dataset_arg, id_arg, is_htmx, table_args
 
 bp = Blueprint("pages", __name__)
+bp.add_app_template_global(bookmarks.url_of, "query_link")  # the workspace URL that asks a stored query again
 
 
-def page_context(a: str | None = None, b: str | None = None, dataset: str | None = None) -> dict:
-    """The workspace: the form, this session's queue, the jobs in panels A and B, its saved scenarios."""
+def page_context(a: str | None = None, b: str | None = None, dataset: str | None = None,
+                 form: dict | None = None) -> dict:
+    """The workspace: the form (blank for the dataset, unless given), this session's queue, the jobs in
+    panels A and B, its saved scenarios."""
     queue = owned_jobs()
     by_id = {job.public_id: job for job in queue}  # ids of other sessions, or absurd ones, are simply absent
     panel_a = by_id.get(a) if a is not None else (queue[0] if queue else None)
     panel_b = by_id.get(b) if b is not None else None
     if (a is not None and panel_a is None) or (b is not None and panel_b is None):
         abort(404)
-    return {"form": form_state(dataset), "queue": queue, "panel_a": panel_a, "panel_b": panel_b,
+    return {"form": form or form_state(dataset), "queue": queue, "panel_a": panel_a, "panel_b": panel_b,
             "saved_scenarios": owned_scenarios(), **table_args()}
 
 
 @bp.get("/")
 def index():
-    """The whole workspace: query form, analysis queue, two result panels."""
+    """The whole workspace: query form, analysis queue, two result panels. A URL with a query's fields
+    opens the form filled in (app/bookmarks.py), checked as a submit is; with run=1, a page asks first."""
     current_owner()  # the websocket needs the session from the first page on
-    return render_template("workspace/index.html", **page_context(id_arg("a"), id_arg("b"), dataset_arg()))
+    a, b, dataset, run = id_arg("a"), id_arg("b"), dataset_arg(), request.args.get("run")
+    if run not in (None, "1"):
+        raise FieldError("run", run, "run must be 1 (to be asked whether to run the query) or left out")
+    asked = bookmarks.read(request.args)
+    if asked is None:
+        return render_template("workspace/index.html", **page_context(a, b, dataset))
+    query, values, errors, form = asked
+    if run and query is not None:
+        # never queued by a GET: a link from another site could do that much; the page's POST carries the token
+        return render_template("workspace/confirm.html", query=query.to_dict(), fields=form.items(multi=True))
+    context = page_context(a, b, form=form_state(values.get("dataset"), values, errors))
+    # the form stays folded under the result of this very query (a reload after a run); another opens it
+    shown = context["panel_a"]
+    unfold = query is None or shown is None or bookmarks.url_of(shown.query) != bookmarks.url_of(query.to_dict())
+    return render_template("workspace/index.html", unfold=unfold, **context), 422 if errors else 200
 
 
 @bp.get("/form")
 def query_form():
-    """The query form for another dataset (htmx swaps it in when the dataset changes)."""
+    """The query form for another dataset (htmx swaps it in when the dataset changes, and puts the
+    workspace's URL for it in the address bar, as the form without JavaScript goes there)."""
     dataset = dataset_arg()
     if not is_htmx():
         return redirect(url_for("pages.index", dataset=dataset), 303)
-    return render_template("workspace/_form.html", form=form_state(dataset))
+    response = make_response(render_template("workspace/_form.html", form=form_state(dataset)))
+    response.headers["HX-Push-Url"] = url_for("pages.index", dataset=dataset)
+    return response
 
 
 def form_again(form: dict, status: int):
@@ -71,7 +92,10 @@ def submit():
         return form_again(form_state(values.get("dataset"), values, errors), 422)
     job = jobs.submit(current_owner(), query, client_key())
     if is_htmx():
-        return render_template("workspace/_submitted.html", job=job)
+        response = make_response(render_template("workspace/_submitted.html", job=job))
+        # the query's own URL in the address bar: bookmarks, and the back button to the form before
+        response.headers["HX-Push-Url"] = bookmarks.url_of(job.query) or "false"
+        return response
     return redirect(url_for("pages.analysis", job_id=job.public_id), 303)
 
 

@@ -3,6 +3,14 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // A run puts its query's URL in the address bar (HX-Push-Url, app/pages.py). Back and forward load that
+  // URL again, and the server fills the form from it: htmx's own snapshot of the page would hold the form
+  // as it was first rendered, not as it was at that step.
+  if (window.htmx) {
+    htmx.config.historyCacheSize = 0;
+    htmx.config.refreshOnHistoryMiss = true;
+  }
+
   // The status region: one element, whose text says each state of a job once, in order, whichever of
   // the socket and the submit's response brings it first (app/realtime/feed.py unsaid). Each message
   // stays DWELL ms, so that a screen reader has the time to say it.
