@@ -1,9 +1,13 @@
 """Share links in a real browser (Debian's chromium via Playwright), with and without JavaScript: the owner makes
 a link from the result, another browser opens it read-only, the owner revokes it and it leads nowhere."""
 
+import io
 import os
+import pathlib
+import re
 import time
 
+import openpyxl
 import pytest
 
 from .conftest import CHROMIUM
@@ -52,6 +56,16 @@ def test_share_open_elsewhere_and_revoke(live_server, browser, javascript):
     assert values == [row["value"] for row in job["result"]["rows"]] + [job["result"]["total"]]
     assert shared.locator("form").count() == 0  # nothing to change, queue or delete
     assert shared.get_by_role("link", name="table (CSV)").count() == 1
+    # the workbook, downloaded by the browser from the shared page: its table cell by cell the API's numbers
+    with shared.expect_download() as download:
+        shared.get_by_role("link", name=re.compile(r"^workbook \(XLSX")).click()
+    assert download.value.suggested_filename == "ramascene-shared-analysis-1.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(pathlib.Path(download.value.path()).read_bytes()))
+    rows = [list(r) for r in book["Table"].iter_rows(values_only=True)]
+    result = job["result"]
+    assert rows[0] == ["code", "name", "level", "value [kg]"]
+    assert rows[1:] == [[r["code"], r["name"], r["level"], float(f"{r['value']:.16g}")] for r in result["rows"]] \
+        + [[None, "Total of the selection", None, float(f"{result['total']:.16g}")]]
     if javascript:
         assert serious_violations(Axe().run(shared)) == []
         assert shared.evaluate("document.documentElement.scrollWidth") <= 320
