@@ -74,6 +74,14 @@ def test_share_open_elsewhere_and_revoke(live_server, browser, javascript):
         expect(shared.locator("th[aria-sort='ascending']")).to_have_count(1)
         assert shared.url == url
 
+    if javascript:  # the owner's list of links
+        listing = owner.new_page()
+        listing.set_viewport_size({"width": 320, "height": 800})
+        listing.goto("/shares")
+        assert listing.locator("#share-list input.share-url").input_value() == url
+        assert serious_violations(Axe().run(listing)) == []
+        assert listing.evaluate("document.documentElement.scrollWidth") <= 320  # the table scrolls in its region
+        listing.close()
     page.get_by_role("button", name="Revoke").first.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_text("The link is revoked")).to_be_visible()
