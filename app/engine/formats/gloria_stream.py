@@ -81,6 +81,8 @@ def _refuse(where: str, message: str) -> DatasetError:
 
 def _number(token: bytes) -> float | None:
     """One value as the block parser reads it; None where it is not a number."""
+    if not token.strip():
+        return None
     try:
         return float(np.loadtxt([token.decode("latin-1")], dtype=np.float64, comments=None, ndmin=1)[0])
     except ValueError:
