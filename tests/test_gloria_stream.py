@@ -276,3 +276,16 @@ def test_the_blocks_hold_the_table_in_order_whatever_their_size(tmp_path):
         assert np.array_equal(np.vstack([b for _, b in blocks]), want)
     firsts = [first for first, _ in row_blocks(table, want.shape, labels, BLOCKS[1])]
     assert any(first % (2 * len(SECTORS)) for first in firsts)  # blocks of BLOCKS[1] end inside regions
+
+
+def test_the_memory_checks_release_is_read_alike_by_both_readers_and_its_fit_extrapolates(tmp_path):
+    """app/perf/gloria_memory.py measures the two readers on its synthetic releases: they must read them
+    alike, and its a + b n^2 fit must give back a and b."""
+    from app.perf.gloria_memory import YEAR, build, fit
+
+    mrio = build(tmp_path, regions=2, satellites=3)
+    mine = streamed(mrio, YEAR, 50_000)
+    assert_same_system(mine, pymrio.parse_gloria(tmp_path, year=YEAR, version=59, price="bp"))
+    assert mine.A.shape == (240, 240) and np.count_nonzero(mine.A.to_numpy()) > 0
+    points = [(n, 0.2 + 1e-8 * n ** 2) for n in (1200, 2400, 4800)]
+    assert np.isclose(fit(points, 164), 0.2 + 1e-8 * 19_680 ** 2, rtol=1e-9)

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from ..errors import DatasetError
 
-BLOCK_BYTES = 1 << 25   # text parsed at once (about 4 million values, 34 MB as float64)
+BLOCK_BYTES = 1 << 23   # text parsed at once: about 100 lines of GLORIA's T, some 4 million values (32 MB)
 PRODUCT_ROWS = 256      # rows of U turned into A at once (40 MB at GLORIA's 19,680 products)
 MONEY = "‘000 US$"      # GLORIA's monetary unit, as pymrio writes it
 SHEETS = {"Regions": ("Region_acronyms",), "Sectors": ("Sector_names",),
@@ -135,7 +135,7 @@ def row_blocks(table: tuple[str, callable], shape: tuple[int, int], labels: Labe
                     pending = buffer  # no complete line yet
                     continue
                 text, pending = buffer[:end], buffer[end:]
-                if text.strip(b"\r\n"):
+                if len(text) > text.count(b"\n") + text.count(b"\r"):  # not only blank lines
                     block = _parse(text, line, where, columns, labels)
                     if done + len(block) > rows:
                         raise _refuse(where, f" has more than {rows} rows; {labels} make {rows} (files and labels "
@@ -152,7 +152,7 @@ def row_blocks(table: tuple[str, callable], shape: tuple[int, int], labels: Labe
                       "line up)")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Layout:
     """Where GLORIA's labels sit in its tables: T's rows and columns are region x (Industry, Product) x sector,
     Y's and YQ's columns region x final-demand category, V's rows region x value-added category."""
@@ -176,7 +176,7 @@ class Layout:
 
 def _supply_and_use(table, layout: Layout, labels: Labels, block_bytes: int):
     """T read block by block: U dense (Product rows, Industry columns), V sparse (Industry rows, Product
-    columns), and the totals of T's rows and columns per region."""
+    columns), and which regions are empty (their rows and their columns of T each sum to 0)."""
     n, size = layout.cells, 2 * layout.cells
     industries, products = layout.of_t(0), layout.of_t(1)
     use = np.empty((n, n))
