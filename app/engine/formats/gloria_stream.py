@@ -79,27 +79,29 @@ def _refuse(where: str, message: str) -> DatasetError:
     return DatasetError("paths", where, f"{where}{message}")
 
 
-def _number(token: bytes) -> float | None:
-    """One value as the block parser reads it; None where it is not a number."""
-    if not token.strip():
-        return None
+def _numbers(text: bytes) -> np.ndarray | None:
+    """Comma-separated numbers as the block parser reads them (1-D for one line); None where one is not."""
     try:
-        return float(np.loadtxt([token.decode("latin-1")], dtype=np.float64, comments=None, ndmin=1)[0])
+        return np.loadtxt([text.decode("latin-1")], delimiter=",", dtype=np.float64, comments=None, ndmin=1)
     except ValueError:
         return None
 
 
 def _bad_line(text: bytes, first_line: int, where: str, columns: int, labels: Labels) -> DatasetError:
-    """The first line of a block that does not parse: too few or many values, or one that is no finite number."""
+    """The first line of a block that does not parse: too few or many values, or one that is no finite number
+    (each line parsed alone, then each value of the line that fails)."""
     for number, line in enumerate(text.split(b"\n"), start=first_line):
         if line in (b"", b"\r"):
             continue  # blank: skipped by the parser
         tokens = line.rstrip(b"\r").split(b",")
         if len(tokens) != columns:
             return _refuse(where, f": line {number} has {len(tokens)} values; {labels} make {columns} (truncated?)")
+        values = _numbers(line)
+        if values is not None and np.isfinite(values).all():
+            continue
         for position, token in enumerate(tokens, start=1):
-            value = _number(token)
-            if value is None or not np.isfinite(value):
+            value = _numbers(token) if token.strip() else None
+            if value is None or not np.isfinite(value).all():
                 shown = token.decode("latin-1").strip()[:40]
                 return _refuse(where, f": line {number}, value {position} is {shown!r}, not a finite number")
     last = first_line + text.count(b"\n") - 1
