@@ -184,6 +184,8 @@ def _value_added(io) -> None:
 
 
 def _read(path: Path, year: int | None, block_bytes: int = BLOCK_BYTES):
+    """(pymrio IOSystem, year, release as its files name it) of one GLORIA year; block_bytes: the text of T and
+    the other tables parsed at once."""
     from pymrio.tools.iometadata import MRIOMetaData
 
     folder, mrio, version, year = _release(path, year)
