@@ -321,3 +321,34 @@ def _with_readme(path, regions):
 def _without(path, name):
     (path.parent / name).unlink()
     return path
+
+
+@pytest.mark.parametrize("zipped", [True, False])
+def test_every_view_is_as_it_was_when_parse_gloria_read_the_year(tmp_path, zipped, monkeypatch):
+    """The importer read GLORIA through pymrio's parse_gloria (the whole T table at once) before it read T a
+    block of rows at a time: every standard view of every indicator, and A, x and S, stay as they were."""
+    from app.engine.formats import gloria
+
+    path, _ = write_release(tmp_path / "release", 2019, zipped=zipped, seed=7)
+    store = Store(tmp_path / "store")
+    store.write("streamed", import_source([path]))
+    monkeypatch.setattr(gloria, "read_year", lambda *_: pymrio.parse_gloria(tmp_path / "release", year=2019,
+                                                                             version=59, price="bp"))
+    store.write("parsed", import_source([path]))
+    engine = Engine(store)
+    streamed, parsed = store.open("streamed"), store.open("parsed")
+    assert streamed.indicators == parsed.indicators and len(parsed.indicators) == len(SATELLITES) + 7
+    for table in ("x", "S"):
+        assert np.allclose(streamed.array(2019, table), parsed.array(2019, table), rtol=1e-12, atol=0), table
+    assert np.allclose(streamed.technical_coefficients(2019, dense=True),
+                       parsed.technical_coefficients(2019, dense=True), rtol=1e-12, atol=0)
+    regions = tuple(r for r, _ in REGIONS)
+    for indicator, perspective, (by, selection), direct in itertools.product(
+            [i["code"] for i in parsed.indicators], ("consumption", "production"),
+            (("product", {"products": tuple(SECTORS)}), ("region", {"regions": regions})), (False, True)):
+        want, got = (engine.answer(Query(name, indicator, perspective, by, direct=direct, **selection))
+                     for name in ("parsed", "streamed"))
+        assert [r.code for r in got.rows] == [r.code for r in want.rows] and got.unit == want.unit
+        assert np.allclose([r.value for r in got.rows], [r.value for r in want.rows], rtol=1e-12, atol=0), \
+            (indicator, perspective, by, direct)
+        assert want.total != 0 and np.isclose(got.total, want.total, rtol=1e-12, atol=0)

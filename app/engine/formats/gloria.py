@@ -1,7 +1,9 @@
 """GLORIA (Global Resource Input-Output Assessment, the Industrial Ecology Virtual Laboratory's MRIO): a
 release folder holding per year GLORIA_MRIOs_<v>_<year>.zip and GLORIA_SatelliteAccounts_0<v>_<year>.zip (or
-the folders they unpack to), and the release's GLORIA_ReadMe_0<v>.xlsx, read by pymrio's parse_gloria in basic
-prices. The path is the MRIO archive of a year (year and release from its name) or the release folder.
+the folders they unpack to), and the release's GLORIA_ReadMe_0<v>.xlsx, read in basic prices into the system
+pymrio's parse_gloria builds, but a block of rows at a time (gloria_stream.py: parse_gloria holds the whole T
+table, over 12 GB for a year). The path is the MRIO archive of a year (year and release from its name) or the
+release folder.
 
 Regions keep GLORIA's ISO3 acronyms (its rest-of-world regions XAF, XAM, XAS, XEU included) under continents.
 The ReadMe's Sectors sheet, as pymrio reads it, names the 120 sectors without grouping them: here each sits
@@ -11,7 +13,6 @@ summed over the regions into its six categories and their total "Value added".""
 from __future__ import annotations
 
 import re
-import warnings
 import zipfile
 from contextlib import contextmanager
 from functools import partial
@@ -23,6 +24,7 @@ import pandas as pd
 from ..errors import DatasetError
 from ..hierarchy import ROOT, _record
 from . import Format
+from .gloria_stream import BLOCK_BYTES, read_labels, read_year
 from .regions import continent_tree
 
 MRIO = re.compile(r"^GLORIA_MRIOs_(\d+)_((?:19|20)\d\d)(\.zip)?$", re.IGNORECASE)
@@ -140,7 +142,7 @@ def _release(path: Path, year: int | None) -> tuple[Path, Path, str, int]:
 def _members(archive: Path) -> list[tuple[str, callable]]:
     """(name, opener) of each file in a zip archive or folder; a DatasetError where the zip cannot be read."""
     if archive.is_dir():
-        return [(p.name, p.open) for p in sorted(archive.iterdir())]
+        return [(p.name, partial(p.open, "rb")) for p in sorted(archive.iterdir())]
     try:
         with zipfile.ZipFile(archive) as opened:
             names = opened.namelist()
@@ -171,54 +173,6 @@ def _tables(mrio: Path, satellites: Path, year: int, version: str) -> dict[str, 
     return out
 
 
-def _sizes(readme: Path) -> dict[str, int]:
-    """The counts of GLORIA's labels in the ReadMe, read from the sheets and columns parse_gloria reads."""
-    wanted = {"Regions": "Region_acronyms", "Sectors": "Sector_names",
-              "Value added and final demand": ("Value_added_names", "Final_demand_names"),
-              "Satellites": ("Sat_indicator", "Sat_head_indicator", "Sat_unit")}
-    try:
-        sheets = pd.read_excel(readme, sheet_name=list(wanted))
-    except Exception as exc:  # noqa: BLE001 (openpyxl and pandas raise many kinds on a bad workbook)
-        raise DatasetError("paths", str(readme), f"{readme} is not GLORIA's ReadMe workbook ({exc})") from None
-    for sheet, columns in wanted.items():
-        for column in [columns] if isinstance(columns, str) else columns:
-            if column not in sheets[sheet].columns:
-                raise DatasetError("paths", str(readme), f"{readme}: sheet {sheet!r} has no column {column!r}")
-    return {"regions": len(sheets["Regions"]), "sectors": len(sheets["Sectors"]),
-            "categories": len(sheets["Value added and final demand"]), "satellites": len(sheets["Satellites"])}
-
-
-def _shape_problem(where: str, opener, rows: int, columns: int, labels: str) -> str | None:
-    """What is wrong with the shape of one headerless CSV table, read line by line; None when it fits."""
-    count = 0
-    try:
-        with opener() as stream:
-            for count, line in enumerate(stream, start=1):
-                values = line.count(b"," if isinstance(line, bytes) else ",") + 1
-                if values != columns:
-                    return f"{where}: line {count} has {values} values; {labels} make {columns} (truncated?)"
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        return f"{where} cannot be read to its end ({exc}): truncated?"
-    if count != rows:
-        return f"{where} has {count} rows; {labels} make {rows} (truncated, or files and labels that do not line up)"
-    return None
-
-
-def _diagnose(tables: dict, readme: Path) -> str | None:
-    """The first table whose shape does not fit the ReadMe's labels."""
-    n = _sizes(readme)
-    cells, demand = 2 * n["regions"] * n["sectors"], n["regions"] * n["categories"]
-    labels = f"the labels in {readme.name} ({n['regions']} regions, {n['sectors']} sectors, " \
-             f"{n['categories']} value-added and final-demand categories, {n['satellites']} satellite rows)"
-    shapes = {"T": (cells, cells), "Y": (cells, demand), "V": (demand, cells), "TQ": (n["satellites"], cells),
-              "YQ": (n["satellites"], demand)}
-    for kind, (rows, columns) in shapes.items():
-        problem = _shape_problem(*tables[kind], rows, columns, labels)
-        if problem:
-            return problem
-    return None
-
-
 def _value_added(io) -> None:
     """GLORIA's value added per (region, category) summed over the regions, plus the total "Value added"."""
     by_category = io.VA.F.groupby(level="inputtype", sort=False).sum()
@@ -229,8 +183,10 @@ def _value_added(io) -> None:
     io.VA.name, io.Q.name = VALUE_ADDED, "Satellite accounts"
 
 
-def _read(path: Path, year: int | None):
-    import pymrio
+def _read(path: Path, year: int | None, block_bytes: int = BLOCK_BYTES):
+    """(pymrio IOSystem, year, release as its files name it) of one GLORIA year; block_bytes: the text of T and
+    the other tables parsed at once."""
+    from pymrio.tools.iometadata import MRIOMetaData
 
     folder, mrio, version, year = _release(path, year)
     satellites = _entry(folder, f"GLORIA_SatelliteAccounts_0{version}_{year}", "the satellite accounts")
@@ -240,18 +196,13 @@ def _read(path: Path, year: int | None):
     if not readme.is_file():
         raise DatasetError("paths", str(folder), f"{folder} has no {readme.name} (the labels of release 0{version})")
     tables = _tables(mrio, satellites, year, version)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # 059a's warning that its files share 059's names
-            io = pymrio.parse_gloria(folder, year=year, version=label[1:], price="bp")
-    except Exception as exc:  # noqa: BLE001 (pymrio and pandas raise many kinds on malformed files)
-        raise DatasetError("paths", str(path), _diagnose(tables, readme) or f"pymrio cannot read {path}: {exc}") \
-            from None
-    frames = [io.A, io.Y, io.Q.F, io.Q.F_Y, io.VA.F]
-    # a sum is not finite where one cell is not: no table-sized mask at GLORIA's size
-    if any(not np.isfinite(frame.to_numpy(dtype=np.float64).sum()) for frame in frames):
-        raise DatasetError("paths", str(path), _diagnose(tables, readme) or f"{path}: GLORIA's tables hold empty "
-                           "or non-numeric cells")
+    meta = MRIOMetaData(description=f"GLORIA {year}, release {label}, basic prices, industry technology "
+                        "(read block by block)", name="GLORIA", system="pxp", version=label, logger_function=None)
+    io = read_year(tables, read_labels(readme), meta, block_bytes)
+    # finite cells give finite coefficients unless an output is -0 (1 / -0 is -inf) or the sums overflow
+    if not np.isfinite(io.A.to_numpy().sum()):
+        raise DatasetError("paths", str(path), f"{tables['T'][0]}: the product-by-product coefficients built from "
+                           "it are not finite (an output of -0, or values that overflow)")
     _value_added(io)
     return io, year, label
 
