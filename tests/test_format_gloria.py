@@ -1,5 +1,5 @@
-"""GLORIA releases (the MRIO and satellite archives of a year and the release's ReadMe) imported through pymrio's
-parse_gloria, checked against pymrio's own calc_all on the same files."""
+"""GLORIA releases (the MRIO and satellite archives of a year and the release's ReadMe) imported by the block
+reader (the system pymrio's parse_gloria builds), checked against pymrio's own calc_all on the same files."""
 
 # Layout facts, from pymrio's parse_gloria_sut (tools/ioparser.py) and its download list (core/constants.py):
 # * a release folder holds, per year, GLORIA_MRIOs_<v>_<year>.zip and GLORIA_SatelliteAccounts_0<v>_<year>.zip

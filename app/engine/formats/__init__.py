@@ -1,4 +1,5 @@
-"""The MRIO databases the importer reads, each through pymrio's own parser: how to recognise its files, how
+"""The MRIO databases the importer reads, each through pymrio's own parser (GLORIA through a block reader that
+builds the system pymrio's parse_gloria builds): how to recognise its files, how
 to read one year, how its regions and sectors roll up, and what the database is (name, licence).
 
 A format module defines FORMAT (a Format) and is listed in MODULES; `detect` finds the one format whose
