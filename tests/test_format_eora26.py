@@ -283,3 +283,30 @@ def test_value_added_is_the_tables_balance_and_normalises_per_unit(tmp_path, run
                                          origin_regions=regions, per="value-added"))
     assert np.allclose([r.value for r in per.rows], [r.value for r in plain.rows] / by_region, rtol=1e-9, atol=0)
     assert per.unit == "Gg per 000 USD of value added"
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")
+def test_the_first_year_is_let_go_once_handed_out_and_read_again_if_asked_twice(tmp_path):
+    """import_source reads the first year for its labels; the Source hands it out once and drops it, so that a
+    large year is not held while later years compile (3.4 GB at GLORIA's size), and reads it again for a
+    second write of the same Source."""
+    import gc
+    import weakref
+
+    paths = [write_eora26(tmp_path / "src", year, seed=2) for year in (2011, 2012)]
+    source = import_source(paths)
+    load = source.years[0][1]
+    handed = load()
+    gone = weakref.ref(handed)
+    A = handed.A.copy()
+    del handed
+    gc.collect()
+    assert gone() is None  # nothing else held it
+    again = load()
+    assert again.year == 2011 and np.array_equal(again.A, A)
+    first, second = Store(tmp_path / "a"), Store(tmp_path / "b")
+    first.write("eora", source)
+    second.write("eora", source)  # the same Source twice: the first year read again, the same arrays
+    for year in (2011, 2012):
+        assert np.array_equal(first.open("eora").technical_coefficients(year, dense=True),
+                              second.open("eora").technical_coefficients(year, dense=True))

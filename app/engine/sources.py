@@ -6,6 +6,7 @@ import json
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -165,8 +166,18 @@ def from_pymrio(io, year: int, origin: str, exio3_regions: bool = True) -> tuple
 
 
 def _source(name: str, first: tuple[dict, SourceYear], more: list[tuple[int, callable]],
-            description: str) -> Source:
+            description: str, reload: Callable[[], tuple[dict, SourceYear]] | None = None) -> Source:
+    """A Source whose first year is the one already read (for its labels). With `reload`, that year is
+    handed out once and then let go, so that it is not held in memory while later years compile or the
+    store checks what was written (3.4 GB at GLORIA's size); a second write of the same Source reads it
+    again."""
     labels, first_year = first
+    held = [first_year]
+
+    def first_loader():
+        if reload is None:
+            return held[0]
+        return held.pop() if held else check(reload)()
 
     def check(load):
         def checked():
@@ -183,7 +194,7 @@ def _source(name: str, first: tuple[dict, SourceYear], more: list[tuple[int, cal
         regions=labels["regions"], products=products,
         region_tree=region_tree(labels["regions"]), product_tree=product_tree(labels["products"]),
         indicators=labels["indicators"],
-        years=[(first_year.year, lambda: first_year)] + [(y, check(load)) for y, load in more],
+        years=[(first_year.year, first_loader)] + [(y, check(load)) for y, load in more],
         description=description)
 
 
@@ -313,8 +324,10 @@ def import_source(paths: list[Path], years: list[int] | None = None, fmt: str | 
 
     first = loader(paths[0], years[0])()
     more = [(y, loader(p, y)) for p, y in zip(paths[1:], years[1:])]
-    source = _source("import", first, more, "imported from " + ", ".join(p.name for p in paths))
     labels = first[0]
+    source = _source("import", first, more, "imported from " + ", ".join(p.name for p in paths),
+                     reload=loader(paths[0], years[0]))
+    del first  # the first year is the Source's to hand out, and then to let go
     if database.region_tree is not None:
         source.region_tree = database.region_tree(labels["regions"])
     if database.product_tree is not None:
