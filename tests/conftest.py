@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -133,6 +134,17 @@ def _mix_stderr_supported() -> bool:
     from click.testing import CliRunner
 
     return "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+
+
+def finished_in_browser(page, body: dict) -> dict:
+    """An analysis queued through the browser's own session (the API) and waited for: the finished job."""
+    created = page.request.post("/api/v1/analyses", data=body).json()
+    deadline = time.monotonic() + 30
+    while (job := page.request.get(created["url"]).json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the analysis did not finish"
+        time.sleep(0.1)
+    assert job["status"] == "done", job
+    return job
 
 
 def wait_for_js(page, expression: str, timeout: float = 10.0) -> None:

@@ -5,26 +5,17 @@ import io
 import os
 import pathlib
 import re
-import time
 
 import openpyxl
 import pytest
 
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, finished_in_browser
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is missing (apt-get install -y chromium); "
                                        ".ci/run installs it")
 
 
-def finished(page, data: dict) -> dict:
-    created = page.request.post("/api/v1/analyses", data=data).json()
-    deadline = time.monotonic() + 30
-    while (job := page.request.get(created["url"]).json())["status"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, "the analysis did not finish"
-        time.sleep(0.1)
-    assert job["status"] == "done"
-    return {**job, "id": created["id"]}
 
 
 @pytest.mark.parametrize("javascript", [True, False])
@@ -35,8 +26,8 @@ def test_share_open_elsewhere_and_revoke(live_server, browser, javascript):
     owner = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
     page = owner.new_page()
     page.goto("/")
-    job = finished(page, {"dataset": "small", "indicator": "co2", "perspective": "consumption", "by": "region",
-                          "regions": ["Europe", "JP", "TOTAL"]})
+    job = finished_in_browser(page, {"dataset": "small", "indicator": "co2", "perspective": "consumption",
+                                     "by": "region", "regions": ["Europe", "JP", "TOTAL"]})
     page.goto(f"/?a={job['id']}" if javascript else f"/analyses/{job['id']}")
     page.get_by_role("button", name="Make a read-only link").focus()
     page.keyboard.press("Enter")

@@ -3,12 +3,13 @@ without the navigation, the query form, the queue, the forms that start new work
 the chart within the page's width, every row of the table when printed from the link that shows them all."""
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 
 from app.charts import palette
+
+from .conftest import finished_in_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 A4_CONTENT_PX = round((210 - 2 * 12) / 25.4 * 96)  # A4's width less the print margins (app.css @page), in CSS px
@@ -39,14 +40,6 @@ def leaf_products(dataset: dict) -> list[str]:
     return [node["code"] for node in dataset["products"] if node["code"] not in parents]
 
 
-def finished(page, body: dict) -> dict:
-    created = page.request.post("/api/v1/analyses", data=body).json()
-    deadline = time.monotonic() + 30
-    while (job := page.request.get(created["url"]).json())["status"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, "the analysis did not finish"
-        time.sleep(0.1)
-    assert job["status"] == "done", job
-    return job
 
 
 def test_print_restores_the_light_palette_of_the_charts():
@@ -65,8 +58,8 @@ def test_a_result_prints_on_a4_with_every_row_and_without_the_controls(live_serv
     page = context.new_page()
     page.goto("/")
     leaves = leaf_products(page.request.get("/api/v1/datasets/small").json())
-    job = finished(page, {"dataset": "small", "indicator": "co2", "perspective": "consumption", "by": "product",
-                          "products": leaves})
+    job = finished_in_browser(page, {"dataset": "small", "indicator": "co2", "perspective": "consumption",
+                                     "by": "product", "products": leaves})
     rows = len(job["result"]["rows"])
     assert rows == 24
     page.goto(f"/analyses/{job['id']}")
@@ -100,7 +93,7 @@ def test_other_kinds_print_their_chart_within_the_page(live_server, browser, fie
     page = context.new_page()
     page.goto("/")
     body = {"dataset": "small", "indicator": "co2", "perspective": "consumption", **fields}
-    job = finished(page, {k: v for k, v in body.items() if v is not None})
+    job = finished_in_browser(page, {k: v for k, v in body.items() if v is not None})
     page.goto(f"/analyses/{job['id']}?rows=all")
     page.emulate_media(media="print")
     assert page.locator("svg.chart").first.is_visible() and page.locator("p.provenance").is_visible()
@@ -114,8 +107,8 @@ def test_the_workspace_prints_the_result_without_the_form_and_the_queue(live_ser
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.goto("/")
-    job = finished(page, {"dataset": "demo", "indicator": "value_added", "perspective": "consumption",
-                          "by": "region"})
+    job = finished_in_browser(page, {"dataset": "demo", "indicator": "value_added", "perspective": "consumption",
+                                     "by": "region"})
     page.goto(f"/?a={job['id']}")
     assert page.locator("section.query").is_visible() and page.locator("section.queue").is_visible()
     page.emulate_media(media="print")
@@ -133,8 +126,8 @@ def test_a_result_at_exiobase_size_prints_every_row(exio_server, browser):
     page.goto("/")
     dataset = page.request.get("/api/v1/datasets/exio").json()
     leaves = leaf_products(dataset)
-    job = finished(page, {"dataset": "exio", "indicator": dataset["indicators"][0]["code"],
-                          "perspective": "consumption", "by": "product", "products": leaves})
+    job = finished_in_browser(page, {"dataset": "exio", "indicator": dataset["indicators"][0]["code"],
+                                     "perspective": "consumption", "by": "product", "products": leaves})
     page.goto(f"/analyses/{job['id']}?rows=all")
     page.emulate_media(media="print")
     assert page.locator("table.data tbody tr").count() == 200
