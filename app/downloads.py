@@ -1,13 +1,14 @@
-"""The result's downloads beyond CSV and SVG (app/pages.py): the XLSX workbook; and the provenance line that
-every result shows beside its downloads (templates/workspace/_downloads.html), on screen and in print."""
+"""The result's downloads beyond CSV and SVG (app/pages.py): the XLSX workbook (made in app/resultfiles.py); and
+the provenance line that every result shows beside its downloads (templates/workspace/_downloads.html), on
+screen and in print."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint
 
 from .ownership import owned_job_or_404
 from .provenance import provenance_words, result_provenance
-from .workbook import MIMETYPE, workbook_bytes
+from .resultfiles import result_file
 
 bp = Blueprint("downloads", __name__)
 
@@ -15,11 +16,7 @@ bp = Blueprint("downloads", __name__)
 @bp.get("/analyses/<public_id:job_id>.xlsx")
 def download_xlsx(job_id: str):
     """The result as an XLSX workbook: its table, its query in words with the dataset's provenance, a chart."""
-    job = owned_job_or_404(job_id)
-    if job.result is None:
-        abort(404)
-    return Response(workbook_bytes(job), mimetype=MIMETYPE,
-                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.number}.xlsx"'})
+    return result_file(owned_job_or_404(job_id), "xlsx")
 
 
 @bp.app_template_global()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
-from . import bookmarks, exports, jobs, presenting, timeviews
+from . import bookmarks, jobs, timeviews
 from .classicform import any_query_from_form
 from .engine import parse_query
 from .forms import form_state, picker_edit
 from .ownership import client_key, current_owner, is_public_id, owned_job_or_404, owned_jobs, owned_scenarios
 from .parsing import FieldError, strict_int, strict_number
+from .resultfiles import result_file
 from .security import limit_submissions
 from .web import dataset_arg, id_arg, is_htmx, table_args
 
@@ -158,22 +159,13 @@ def chain(job_id: str):
 @bp.get("/analyses/<public_id:job_id>.csv")
 def download_csv(job_id: str):
     """The result as CSV, with the query on every row."""
-    job = owned_job_or_404(job_id)
-    if job.result is None:
-        abort(404)
-    return Response(exports.csv_text(job), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.number}.csv"'})
+    return result_file(owned_job_or_404(job_id), "csv")
 
 
 @bp.get("/analyses/<public_id:job_id>.svg")
 def download_svg(job_id: str):
     """The result's chart as an SVG file."""
-    job = owned_job_or_404(job_id)
-    if job.result is None:
-        abort(404)
-    svg = presenting.chart(job.query, job.result, f"chart-{job.public_id}", standalone=True)
-    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml",
-                    headers={"Content-Disposition": f'attachment; filename="ramascene-analysis-{job.number}.svg"'})
+    return result_file(owned_job_or_404(job_id), "svg")
 
 
 @bp.post("/analyses/<public_id:job_id>/delete")

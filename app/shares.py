@@ -12,11 +12,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.routing import BaseConverter
 
-from . import exports, presenting, sharing
+from . import sharing
 from .models import SHARE_TOKEN_PATTERN
 from .ownership import current_owner, owned_job_or_404
+from .resultfiles import result_file
 from .web import is_htmx, table_args
-from .workbook import MIMETYPE, workbook_bytes
 
 bp = Blueprint("shares", __name__)
 
@@ -100,23 +100,8 @@ def view(token: str):
                                             **context)))
 
 
-@bp.get("/s/<share_token:token>.csv")
-def download_csv(token: str):
+@bp.get("/s/<share_token:token>.<any(csv, svg, xlsx):kind>")
+def download(token: str, kind: str):
+    """The shared result's table (CSV), chart (SVG) or workbook (XLSX)."""
     _, job = sharing.shared_or_404(token)
-    return _shared(Response(exports.csv_text(job), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="ramascene-shared-analysis-{job.number}.csv"'}))
-
-
-@bp.get("/s/<share_token:token>.svg")
-def download_svg(token: str):
-    _, job = sharing.shared_or_404(token)
-    svg = presenting.chart(job.query, job.result, f"chart-{job.public_id}", standalone=True)
-    return _shared(Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml", headers={
-        "Content-Disposition": f'attachment; filename="ramascene-shared-analysis-{job.number}.svg"'}))
-
-
-@bp.get("/s/<share_token:token>.xlsx")
-def download_xlsx(token: str):
-    _, job = sharing.shared_or_404(token)
-    return _shared(Response(workbook_bytes(job), mimetype=MIMETYPE, headers={
-        "Content-Disposition": f'attachment; filename="ramascene-shared-analysis-{job.number}.xlsx"'}))
+    return _shared(result_file(job, kind, "ramascene-shared-analysis"))
